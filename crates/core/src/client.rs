@@ -1,0 +1,797 @@
+//! The client: builds requests from [`Operation`]s and executes them with signing, retries,
+//! timeouts, error mapping and tracing.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+
+use crate::auth::{Rejection, RequestSigner, SignContext};
+use crate::error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind};
+use crate::operation::{Idempotency, Operation, RequestOptions};
+use crate::retry::{
+    AttemptOutcome, ClassifyContext, RetryClassifier, RetryDecision, RetryPolicy, default_decision,
+    never_sent,
+};
+use crate::secret::{DEFAULT_ALLOWED_HEADERS, sanitize_headers};
+use crate::time::{Clock, Sleep, SystemClock, TokioSleep, elapsed};
+use crate::transport::{DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport, Transport};
+
+/// The provider's error code and message, extracted from an error body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorDetails {
+    /// The provider's error code, as a string.
+    pub code: Option<String>,
+    /// The provider's message.
+    pub message: Option<String>,
+}
+
+/// Extracts [`ErrorDetails`] from a provider's error body. Must not fail: an unparseable
+/// body yields empty details (the raw body is kept in the [`ApiError`] anyway).
+pub trait ErrorParser: Send + Sync + fmt::Debug {
+    /// Parses an error body.
+    fn parse(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ErrorDetails;
+}
+
+/// Reads `code` (string or number) and `message` (or `detail` when it is a string) from a
+/// JSON object; anything else gives empty details.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonErrorParser;
+
+impl ErrorParser for JsonErrorParser {
+    fn parse(&self, _status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorDetails {
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) else {
+            return ErrorDetails::default();
+        };
+        let text = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        ErrorDetails {
+            code: map.get("code").and_then(text),
+            message: map
+                .get("message")
+                .and_then(text)
+                .or_else(|| map.get("detail").and_then(text)),
+        }
+    }
+}
+
+/// A successful answer.
+#[derive(Debug, Clone)]
+pub struct Response {
+    operation: &'static str,
+    sensitive: bool,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Response {
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    /// The raw body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+    /// Decodes the body as JSON; a failure names the field that did not decode.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        let de = &mut serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            Error::from(DecodeError {
+                operation: self.operation,
+                status: self.status,
+                body: self.body.clone(),
+                path,
+                sensitive: self.sensitive,
+                source: e.into_inner(),
+            })
+        })
+    }
+}
+
+/// Builds a [`Client`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use fintra_core::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .base_url("https://api.example.com/v1/")
+///     .user_agent("my-crate/1.0")
+///     .attempt_timeout(Duration::from_secs(10))
+///     .retry(RetryPolicy::default().max_attempts(4))
+///     .build()
+///     .unwrap();
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    default_base_url: Option<&'static str>,
+    provider: &'static str,
+    user_agent: Option<String>,
+    default_headers: HeaderMap,
+    timeout: Option<Duration>,
+    attempt_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    transport: Option<Arc<dyn Transport>>,
+    signers: Vec<Arc<dyn RequestSigner>>,
+    classifier: Option<Arc<dyn RetryClassifier>>,
+    error_parser: Arc<dyn ErrorParser>,
+    clock: Arc<dyn Clock>,
+    sleep: Arc<dyn Sleep>,
+    max_response_bytes: usize,
+    idempotency_header: HeaderName,
+    request_id_headers: Vec<HeaderName>,
+    loggable_headers: Vec<&'static str>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            base_url: None,
+            default_base_url: None,
+            provider: "generic",
+            user_agent: None,
+            default_headers: HeaderMap::new(),
+            timeout: None,
+            attempt_timeout: Some(Duration::from_secs(30)),
+            retry: RetryPolicy::default(),
+            transport: None,
+            signers: Vec::new(),
+            classifier: None,
+            error_parser: Arc::new(JsonErrorParser),
+            clock: Arc::new(SystemClock),
+            sleep: Arc::new(TokioSleep),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            idempotency_header: HeaderName::from_static("idempotency-key"),
+            request_id_headers: vec![
+                HeaderName::from_static("x-request-id"),
+                HeaderName::from_static("request-id"),
+            ],
+            loggable_headers: DEFAULT_ALLOWED_HEADERS.to_vec(),
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("provider", &self.provider)
+            .field(
+                "base_url",
+                &self.base_url.as_deref().or(self.default_base_url),
+            )
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("signers", &self.signers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the defaults: 30 s per attempt, no overall deadline (the retry policy's
+    /// 60 s budget bounds retries), [`RetryPolicy::default`], 10 MiB response cap.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The API base URL, e.g. `https://api.snaptrade.com/api/v1`. Trailing slashes are
+    /// ignored; operation paths are appended to it.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The base URL used when the caller sets none (for provider crates).
+    pub fn default_base_url(mut self, url: &'static str) -> Self {
+        self.default_base_url = Some(url);
+        self
+    }
+
+    /// Whether a base URL was set explicitly.
+    pub fn has_base_url(&self) -> bool {
+        self.base_url.is_some()
+    }
+
+    /// The provider name used in tracing spans (for provider crates).
+    pub fn provider(mut self, name: &'static str) -> Self {
+        self.provider = name;
+        self
+    }
+
+    /// The `User-Agent`, e.g. `fintra-finicity/0.1.0` (default: `fintra-core/<version>`).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = Some(ua.into());
+        self
+    }
+
+    /// Sets the user agent only if the caller has not set one (for provider crates).
+    pub fn default_user_agent(mut self, ua: impl Into<String>) -> Self {
+        if self.user_agent.is_none() {
+            self.user_agent = Some(ua.into());
+        }
+        self
+    }
+
+    /// A header sent with every request.
+    pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.default_headers.insert(name, value);
+        self
+    }
+
+    /// Deadline for a whole call, retries included.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Deadline for each attempt (default 30 s).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Sends requests through a caller-configured [`reqwest::Client`] (proxy, custom CA...).
+    pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
+        self.transport = Some(Arc::new(ReqwestTransport::new(client)));
+        self
+    }
+
+    /// Sends requests through any [`Transport`].
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Adds a request signer, run on every attempt of every request to the base URL's host.
+    pub fn signer(mut self, signer: Arc<dyn RequestSigner>) -> Self {
+        self.signers.push(signer);
+        self
+    }
+
+    /// Refines retry classification (for provider crates).
+    pub fn classifier(mut self, classifier: Arc<dyn RetryClassifier>) -> Self {
+        self.classifier = Some(classifier);
+        self
+    }
+
+    /// Parses provider error bodies (for provider crates).
+    pub fn error_parser(mut self, parser: Arc<dyn ErrorParser>) -> Self {
+        self.error_parser = parser;
+        self
+    }
+
+    /// The clock (signature timestamps, token expiry, `Retry-After` dates, time budget).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The sleeper used between retries.
+    pub fn sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
+        self.sleep = sleep;
+        self
+    }
+
+    /// The clock this builder will use.
+    pub fn get_clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// Largest response body read (default 10 MiB); a larger one fails with
+    /// [`TransportErrorKind::BodyTooLarge`].
+    pub fn max_response_bytes(mut self, max: usize) -> Self {
+        self.max_response_bytes = max;
+        self
+    }
+
+    /// The header that carries idempotency keys (default `idempotency-key`).
+    pub fn idempotency_header(mut self, name: HeaderName) -> Self {
+        self.idempotency_header = name;
+        self
+    }
+
+    /// A header holding the provider's request id (checked before the defaults
+    /// `x-request-id` and `request-id`).
+    pub fn request_id_header(mut self, name: HeaderName) -> Self {
+        self.request_id_headers.insert(0, name);
+        self
+    }
+
+    /// A header whose value may be logged and kept in errors.
+    pub fn loggable_header(mut self, name: &'static str) -> Self {
+        self.loggable_headers.push(name);
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let raw = self
+            .base_url
+            .as_deref()
+            .or(self.default_base_url)
+            .ok_or_else(|| Error::config("a base URL is required"))?;
+        let base = parse_base_url(raw)?;
+        let transport = match self.transport {
+            Some(t) => t,
+            None => Arc::new(ReqwestTransport::default_client()?),
+        };
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| concat!("fintra-core/", env!("CARGO_PKG_VERSION")).to_owned());
+        let user_agent = HeaderValue::from_str(&user_agent)
+            .map_err(|_| Error::config("the user agent is not a valid header value"))?;
+        let mut default_headers = self.default_headers;
+        default_headers.insert(USER_AGENT, user_agent);
+        default_headers
+            .entry(ACCEPT)
+            .or_insert(HeaderValue::from_static("application/json"));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                base,
+                provider: self.provider,
+                default_headers,
+                timeout: self.timeout,
+                attempt_timeout: self.attempt_timeout,
+                retry: self.retry,
+                transport,
+                signers: self.signers,
+                classifier: self.classifier,
+                error_parser: self.error_parser,
+                clock: self.clock,
+                sleep: self.sleep,
+                max_response_bytes: self.max_response_bytes,
+                idempotency_header: self.idempotency_header,
+                request_id_headers: self.request_id_headers,
+                loggable_headers: self.loggable_headers,
+            }),
+        })
+    }
+}
+
+/// A validated base URL without trailing slashes.
+#[derive(Debug, Clone)]
+struct BaseUrl {
+    /// `scheme://authority/path` with no trailing `/`.
+    prefix: String,
+    origin: url::Origin,
+}
+
+fn parse_base_url(raw: &str) -> Result<BaseUrl, Error> {
+    let url =
+        Url::parse(raw.trim()).map_err(|e| Error::config(format!("invalid base URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config("the base URL must use http or https"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config(
+            "the base URL must not have a query or fragment",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config("the base URL must not embed credentials"));
+    }
+    let prefix = url.as_str().trim_end_matches('/').to_owned();
+    Ok(BaseUrl {
+        origin: url.origin(),
+        prefix,
+    })
+}
+
+struct Inner {
+    base: BaseUrl,
+    provider: &'static str,
+    default_headers: HeaderMap,
+    timeout: Option<Duration>,
+    attempt_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    transport: Arc<dyn Transport>,
+    signers: Vec<Arc<dyn RequestSigner>>,
+    classifier: Option<Arc<dyn RetryClassifier>>,
+    error_parser: Arc<dyn ErrorParser>,
+    clock: Arc<dyn Clock>,
+    sleep: Arc<dyn Sleep>,
+    max_response_bytes: usize,
+    idempotency_header: HeaderName,
+    request_id_headers: Vec<HeaderName>,
+    loggable_headers: Vec<&'static str>,
+}
+
+/// Executes [`Operation`]s. Cheap to clone (an `Arc` inside), `Send + Sync`.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("provider", &self.inner.provider)
+            .field("base_url", &self.inner.base.prefix)
+            .field("retry", &self.inner.retry)
+            .field("transport", &self.inner.transport)
+            .field("signers", &self.inner.signers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one attempt produced.
+enum Attempt {
+    Success(Response),
+    Failed(Error, RetryDecision),
+    Replay,
+}
+
+impl Client {
+    /// A builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// The base URL (without trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base.prefix
+    }
+
+    /// The client's clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// Executes `op` and decodes a JSON answer into `T`.
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        op: Operation,
+        options: &RequestOptions,
+    ) -> Result<T, Error> {
+        self.execute(op, options).await?.json()
+    }
+
+    /// Executes `op` whose success answer has no body of interest (e.g. 204).
+    pub async fn send_empty(&self, op: Operation, options: &RequestOptions) -> Result<(), Error> {
+        self.execute(op, options).await.map(drop)
+    }
+
+    /// Executes `op`: signs each attempt, retries as the policy and classification allow,
+    /// and returns the success response or the error of the last attempt.
+    pub async fn execute(
+        &self,
+        op: Operation,
+        options: &RequestOptions,
+    ) -> Result<Response, Error> {
+        let span = tracing::info_span!(
+            "fintra.request",
+            provider = self.inner.provider,
+            operation = op.id,
+            method = %op.method,
+            path = %op.path,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        let deadline = options.timeout.or(self.inner.timeout);
+        let fut = self.execute_inner(op, options).instrument(span);
+        match deadline {
+            None => fut.await,
+            Some(d) => tokio::time::timeout(d, fut).await.unwrap_or_else(|_| {
+                Err(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("the call did not finish within {d:?}"),
+                )
+                .into())
+            }),
+        }
+    }
+
+    async fn execute_inner(
+        &self,
+        op: Operation,
+        options: &RequestOptions,
+    ) -> Result<Response, Error> {
+        let inner = &*self.inner;
+        let policy = options.retry.as_ref().unwrap_or(&inner.retry);
+        let mut idempotency = op.idempotency.clone();
+        if let Some(key) = &options.idempotency_key {
+            idempotency = Idempotency::Key(key.clone());
+        }
+        let template = self.build_request(&op, &idempotency, options)?;
+        let started = inner.clock.now();
+        let mut attempt = 0u32;
+        let mut retries = 0u32;
+        let mut replayed = false;
+        loop {
+            attempt += 1;
+            tracing::Span::current().record("attempt", attempt);
+            match self
+                .attempt(&op, &template, &idempotency, options, attempt, replayed)
+                .await?
+            {
+                Attempt::Success(response) => return Ok(response),
+                Attempt::Replay => {
+                    replayed = true;
+                    tracing::debug!(
+                        operation = op.id,
+                        "credential expired; replaying once with a fresh one"
+                    );
+                }
+                Attempt::Failed(err, decision) => {
+                    let RetryDecision::Retry { kind, after } = decision else {
+                        return Err(err);
+                    };
+                    retries += 1;
+                    if retries >= policy.get_max_attempts() {
+                        tracing::warn!(operation = op.id, attempts = attempt, error = %err, "giving up: no attempts left");
+                        return Err(err);
+                    }
+                    let Some(delay) = policy.delay(retries, after) else {
+                        tracing::warn!(
+                            operation = op.id,
+                            ?after,
+                            "giving up: the server asks to wait longer than the policy allows"
+                        );
+                        return Err(err);
+                    };
+                    if let Some(budget) = policy.get_max_elapsed() {
+                        if elapsed(started, inner.clock.now()) + delay > budget {
+                            tracing::warn!(
+                                operation = op.id,
+                                ?budget,
+                                "giving up: the retry time budget is spent"
+                            );
+                            return Err(err);
+                        }
+                    }
+                    tracing::debug!(operation = op.id, attempt, ?kind, ?delay, error = %err, "retrying");
+                    inner.sleep.sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    /// Runs one attempt: sign, send, classify.
+    async fn attempt(
+        &self,
+        op: &Operation,
+        template: &http::Request<Bytes>,
+        idempotency: &Idempotency,
+        options: &RequestOptions,
+        attempt: u32,
+        replayed: bool,
+    ) -> Result<Attempt, Error> {
+        let inner = &*self.inner;
+        let mut request = clone_request(template);
+        let cx = SignContext {
+            operation: op.id,
+            attempt,
+            now: inner.clock.now(),
+        };
+        if self.same_origin(request.uri()) {
+            for signer in &inner.signers {
+                signer.sign(&mut request, cx).await?;
+            }
+        }
+        let extensions = request.extensions().clone();
+        let timeout = options.attempt_timeout.or(inner.attempt_timeout);
+        let sent = inner.transport.send(request, inner.max_response_bytes);
+        let result = match timeout {
+            None => sent.await,
+            Some(t) => tokio::time::timeout(t, sent).await.unwrap_or_else(|_| {
+                Err(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("the attempt did not finish within {t:?}"),
+                ))
+            }),
+        };
+        let classify = ClassifyContext {
+            operation: op.id,
+            method: &op.method,
+            replay_safe: idempotency.is_replay_safe(),
+            attempt,
+            now: inner.clock.now(),
+        };
+        let response = match result {
+            Ok(response) => response,
+            Err(err) => {
+                let outcome = AttemptOutcome::Transport(&err);
+                let decision = self.decide(&classify, outcome);
+                return Ok(Attempt::Failed(err.into(), decision));
+            }
+        };
+        let (parts, body) = response.into_parts();
+        let span = tracing::Span::current();
+        span.record("status", parts.status.as_u16());
+        let request_id = self.request_id(&parts.headers);
+        if let Some(id) = &request_id {
+            span.record("request_id", id.as_str());
+        }
+        if op.is_success(parts.status) {
+            return Ok(Attempt::Success(Response {
+                operation: op.id,
+                sensitive: op.sensitive,
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            }));
+        }
+        if !replayed {
+            let rejection = Rejection {
+                status: parts.status,
+                headers: &parts.headers,
+                body: &body,
+                extensions: &extensions,
+            };
+            if inner.signers.iter().any(|s| s.should_replay(&rejection)) {
+                return Ok(Attempt::Replay);
+            }
+        }
+        let outcome = AttemptOutcome::Response {
+            status: parts.status,
+            headers: &parts.headers,
+            body: &body,
+        };
+        let decision = self.decide(&classify, outcome);
+        let details = inner
+            .error_parser
+            .parse(parts.status, &parts.headers, &body);
+        let error = ApiError {
+            operation: op.id,
+            status: parts.status,
+            code: details.code,
+            message: details.message,
+            request_id,
+            retry_after: crate::retry::parse_retry_after(&parts.headers, classify.now),
+            headers: sanitize_headers(&parts.headers, &inner.loggable_headers),
+            body,
+        };
+        Ok(Attempt::Failed(error.into(), decision))
+    }
+
+    fn decide(&self, cx: &ClassifyContext<'_>, outcome: AttemptOutcome<'_>) -> RetryDecision {
+        let default = default_decision(cx, outcome);
+        let decision = match &self.inner.classifier {
+            Some(c) => c.classify(cx, outcome, default),
+            None => default,
+        };
+        // Whatever a classifier says, a write that may have reached the server is not repeated.
+        if !cx.replay_safe && !never_sent(outcome) {
+            return RetryDecision::DoNotRetry;
+        }
+        decision
+    }
+
+    fn request_id(&self, headers: &HeaderMap) -> Option<String> {
+        self.inner
+            .request_id_headers
+            .iter()
+            .find_map(|h| headers.get(h)?.to_str().ok().map(str::to_owned))
+    }
+
+    fn same_origin(&self, uri: &http::Uri) -> bool {
+        Url::parse(&uri.to_string()).is_ok_and(|u| u.origin() == self.inner.base.origin)
+    }
+
+    fn build_request(
+        &self,
+        op: &Operation,
+        idempotency: &Idempotency,
+        options: &RequestOptions,
+    ) -> Result<http::Request<Bytes>, Error> {
+        let inner = &*self.inner;
+        if !op.path.starts_with('/') {
+            return Err(Error::config(format!(
+                "operation {} has a path that does not start with `/`",
+                op.id
+            )));
+        }
+        let mut url = format!("{}{}", inner.base.prefix, op.path);
+        if !op.query.is_empty() {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (name, value) in &op.query {
+                query.append_pair(name, value.expose());
+            }
+            url.push('?');
+            url.push_str(&query.finish());
+        }
+        let uri: http::Uri = url.parse().map_err(|_| {
+            crate::error::InvalidRequest::new("path", "does not form a valid URL with the base URL")
+        })?;
+        let mut request = http::Request::new(op.body.clone().unwrap_or_default());
+        *request.method_mut() = op.method.clone();
+        *request.uri_mut() = uri;
+        let headers = request.headers_mut();
+        headers.extend(inner.default_headers.clone());
+        headers.extend(op.headers.clone());
+        headers.extend(options.headers.clone());
+        if op.body.is_some() && !headers.contains_key(CONTENT_TYPE) {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        if let Idempotency::Key(key) = idempotency {
+            headers.insert(inner.idempotency_header.clone(), key.header_value());
+        }
+        Ok(request)
+    }
+}
+
+fn clone_request(template: &http::Request<Bytes>) -> http::Request<Bytes> {
+    let mut request = http::Request::new(template.body().clone());
+    *request.method_mut() = template.method().clone();
+    *request.uri_mut() = template.uri().clone();
+    *request.version_mut() = template.version();
+    *request.headers_mut() = template.headers().clone();
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_trailing_slashes_normalised() {
+        assert_eq!(
+            parse_base_url("https://api.example.com/").unwrap().prefix,
+            "https://api.example.com"
+        );
+        assert_eq!(
+            parse_base_url("https://api.example.com/api/v1//")
+                .unwrap()
+                .prefix,
+            "https://api.example.com/api/v1"
+        );
+        assert!(parse_base_url("ftp://x").is_err());
+        assert!(parse_base_url("https://u:p@x.com").is_err());
+        assert!(parse_base_url("https://x.com/?a=b").is_err());
+        assert!(parse_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn json_error_parser_reads_numeric_and_string_codes() {
+        let p = JsonErrorParser;
+        let h = HeaderMap::new();
+        let d = p.parse(
+            StatusCode::UNAUTHORIZED,
+            &h,
+            br#"{"code":10001,"message":"bad"}"#,
+        );
+        assert_eq!(d.code.as_deref(), Some("10001"));
+        assert_eq!(d.message.as_deref(), Some("bad"));
+        let d = p.parse(
+            StatusCode::CONFLICT,
+            &h,
+            br#"{"code":"conflict","detail":"exists"}"#,
+        );
+        assert_eq!(d.code.as_deref(), Some("conflict"));
+        assert_eq!(d.message.as_deref(), Some("exists"));
+        assert_eq!(
+            p.parse(StatusCode::BAD_GATEWAY, &h, b"<html>"),
+            ErrorDetails::default()
+        );
+    }
+
+    #[test]
+    fn client_is_send_sync_clone() {
+        fn check<T: Send + Sync + Clone>() {}
+        check::<Client>();
+    }
+}

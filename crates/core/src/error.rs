@@ -1,0 +1,506 @@
+//! The one error type shared by every fintra crate.
+//!
+//! [`Error`] keeps everything a caller needs to act on a failure: the HTTP status, the
+//! provider's error code and message, the request id, a server `Retry-After` hint, the
+//! (sanitized) response headers and the raw body, which is kept even when it is not JSON.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+
+/// A boxed error source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong when calling a provider.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The provider answered with a status the operation does not expect.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The request could not be sent or its answer could not be read.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The provider answered with a success status but a body that does not decode.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The request was rejected client-side before anything was sent.
+    #[error(transparent)]
+    InvalidRequest(#[from] InvalidRequest),
+    /// Credentials could not be obtained or were refused.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The client is misconfigured.
+    #[error("configuration error: {0}")]
+    Config(Cow<'static, str>),
+}
+
+impl Error {
+    /// A configuration error with the given message.
+    pub fn config(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::Config(message.into())
+    }
+
+    /// The HTTP status of the provider's answer, if there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            Error::Auth(e) => e.source_error().and_then(Error::status),
+            _ => None,
+        }
+    }
+
+    /// The provider's error code (always as a string), if the error body carried one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.code(),
+            Error::Auth(e) => e.source_error().and_then(Error::code),
+            _ => None,
+        }
+    }
+
+    /// The API error, if this is one.
+    pub fn as_api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the failure is transient: retrying the same request later may succeed.
+    ///
+    /// True for connection failures, timeouts, 408, 429 and 5xx answers. This says nothing
+    /// about whether a retry is *safe* (see [`crate::Idempotency`]); the client only retries
+    /// automatically when it is.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => is_transient_status(e.status),
+            Error::Transport(e) => matches!(
+                e.kind,
+                TransportErrorKind::Connect | TransportErrorKind::Timeout
+            ),
+            _ => false,
+        }
+    }
+
+    /// Whether the failure is a timeout (per attempt or overall).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport(e) if e.kind == TransportErrorKind::Timeout)
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(Box::new(e))
+    }
+}
+
+pub(crate) fn is_transient_status(status: StatusCode) -> bool {
+    status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status.is_server_error()
+}
+
+/// How much of a body `Debug` shows.
+const DEBUG_BODY_LIMIT: usize = 512;
+
+fn body_preview(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(DEBUG_BODY_LIMIT)]);
+    if body.len() > DEBUG_BODY_LIMIT {
+        format!("{text}… ({} bytes)", body.len())
+    } else {
+        text.into_owned()
+    }
+}
+
+/// The provider answered with an unexpected (usually an error) status.
+#[derive(Clone)]
+pub struct ApiError {
+    pub(crate) operation: &'static str,
+    pub(crate) status: StatusCode,
+    pub(crate) code: Option<String>,
+    pub(crate) message: Option<String>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl ApiError {
+    /// Builds an API error (mostly useful in tests and custom transports).
+    pub fn new(operation: &'static str, status: StatusCode, body: impl Into<Bytes>) -> Self {
+        ApiError {
+            operation,
+            status,
+            code: None,
+            message: None,
+            request_id: None,
+            retry_after: None,
+            headers: HeaderMap::new(),
+            body: body.into(),
+        }
+    }
+
+    /// The id of the operation that failed, e.g. `CreateToken`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The provider's error code, as a string (Finicity sends numbers and strings alike).
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+    /// The provider's human-readable message.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    /// The provider's request id, when it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// The server's `Retry-After` hint.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+    /// Response headers, with every value outside the allow-list replaced by `[REDACTED]`.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    /// The raw response body, exactly as received (JSON, HTML or anything else).
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+    /// Decodes the body as a provider error type; `None` when it does not parse as `T`.
+    ///
+    /// ```
+    /// # use fintra_core::ApiError;
+    /// #[derive(serde::Deserialize)]
+    /// struct Problem { detail: String }
+    /// let err = ApiError::new("Op", http::StatusCode::CONFLICT, r#"{"detail":"exists"}"#);
+    /// assert_eq!(err.detail::<Problem>().unwrap().detail, "exists");
+    /// ```
+    pub fn detail<T: DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("request_id", &self.request_id)
+            .field("retry_after", &self.retry_after)
+            .field("headers", &self.headers)
+            .field("body", &body_preview(&self.body))
+            .finish()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " (code {code})")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// What kind of transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be established: the request never left.
+    Connect,
+    /// The attempt (or the whole call) ran out of time.
+    Timeout,
+    /// The connection failed after the request may have been sent.
+    Io,
+    /// The response body exceeded the configured limit.
+    BodyTooLarge,
+    /// Any other failure of the transport.
+    Other,
+}
+
+/// The request could not be sent or its answer could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: Cow<'static, str>,
+    #[source]
+    source: Option<BoxError>,
+}
+
+impl TransportError {
+    /// A transport error of `kind`.
+    pub fn new(kind: TransportErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+    /// Attaches the underlying cause (kept, never stringified).
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+    /// What kind of failure this is.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+    /// Whether the request certainly never reached the server.
+    pub fn is_connect(&self) -> bool {
+        self.kind == TransportErrorKind::Connect
+    }
+}
+
+/// A success response whose body does not decode into the operation's output type.
+pub struct DecodeError {
+    pub(crate) operation: &'static str,
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+    pub(crate) path: String,
+    pub(crate) sensitive: bool,
+    pub(crate) source: serde_json::Error,
+}
+
+impl DecodeError {
+    /// The operation whose answer failed to decode.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+    /// The HTTP status of the answer.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The raw body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+    /// The serde path of the field that failed, e.g. `token` or `mfaChallenges[0].type`
+    /// (`.` when the document itself is malformed).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "could not decode the {} response (HTTP {}) at `{}`: ",
+            self.operation, self.status, self.path
+        )?;
+        if self.sensitive {
+            // serde messages quote the offending value, which may be a credential.
+            write!(
+                f,
+                "{:?} error at line {} column {}",
+                self.source.classify(),
+                self.source.line(),
+                self.source.column()
+            )
+        } else {
+            write!(f, "{}", self.source)
+        }
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = if self.sensitive {
+            format!("{REDACTED_BODY} ({} bytes)", self.body.len())
+        } else {
+            body_preview(&self.body)
+        };
+        f.debug_struct("DecodeError")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("path", &self.path)
+            .field("error", &format_args!("{self}"))
+            .field("body", &body)
+            .finish()
+    }
+}
+
+const REDACTED_BODY: &str = crate::secret::REDACTED;
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        if self.sensitive {
+            None
+        } else {
+            Some(&self.source)
+        }
+    }
+}
+
+/// A request rejected client-side, before anything was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid `{field}`: {reason}")]
+pub struct InvalidRequest {
+    field: Cow<'static, str>,
+    reason: Cow<'static, str>,
+}
+
+impl InvalidRequest {
+    /// `field` is the parameter's name; `reason` must never contain a secret value.
+    pub fn new(field: impl Into<Cow<'static, str>>, reason: impl Into<Cow<'static, str>>) -> Self {
+        InvalidRequest {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+    /// The offending parameter.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+    /// Why it was rejected.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+/// What kind of authentication failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// The provider refused the credentials.
+    CredentialsRejected,
+    /// The provider reports the account as locked.
+    AccountLocked,
+    /// A client-side guard refuses to try the credentials again (to avoid a lockout).
+    GuardTripped,
+    /// A token could not be obtained for another reason (see the source).
+    TokenUnavailable,
+    /// A request could not be signed.
+    Signing,
+}
+
+/// Credentials could not be obtained, were refused, or a request could not be signed.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct AuthError {
+    kind: AuthErrorKind,
+    message: Cow<'static, str>,
+    #[source]
+    source: Option<Box<Error>>,
+}
+
+impl AuthError {
+    /// An auth error; `message` must never contain a secret.
+    pub fn new(kind: AuthErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        AuthError {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+    /// Attaches the error that caused this one (e.g. the token endpoint's API error).
+    pub fn with_source(mut self, source: Error) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+    /// What kind of failure this is.
+    pub fn kind(&self) -> AuthErrorKind {
+        self.kind
+    }
+    /// The error that caused this one.
+    pub fn source_error(&self) -> Option<&Error> {
+        self.source.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_error_display_names_operation_status_and_code() {
+        let mut e = ApiError::new("CreateToken", StatusCode::UNAUTHORIZED, "{}");
+        e.code = Some("10001".into());
+        e.message = Some("Invalid authorization credentials".into());
+        assert_eq!(
+            e.to_string(),
+            "CreateToken failed with HTTP 401 Unauthorized (code 10001): Invalid authorization credentials"
+        );
+        let err = Error::from(e);
+        assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
+        assert_eq!(err.code(), Some("10001"));
+        assert!(!err.is_retryable());
+    }
+
+    #[test]
+    fn retryable_classes() {
+        for (s, r) in [
+            (408, true),
+            (429, true),
+            (500, true),
+            (503, true),
+            (404, false),
+            (400, false),
+        ] {
+            let e = Error::from(ApiError::new("Op", StatusCode::from_u16(s).unwrap(), ""));
+            assert_eq!(e.is_retryable(), r, "{s}");
+        }
+        assert!(Error::from(TransportError::new(TransportErrorKind::Connect, "x")).is_retryable());
+        let t = Error::from(TransportError::new(TransportErrorKind::Timeout, "x"));
+        assert!(t.is_retryable() && t.is_timeout());
+        assert!(!Error::from(TransportError::new(TransportErrorKind::Io, "x")).is_retryable());
+    }
+
+    #[test]
+    fn auth_error_exposes_cause_status_and_code() {
+        let mut api = ApiError::new("CreateToken", StatusCode::INTERNAL_SERVER_ERROR, "");
+        api.code = Some("24302".into());
+        let err = Error::from(
+            AuthError::new(AuthErrorKind::AccountLocked, "locked").with_source(api.into()),
+        );
+        assert_eq!(err.code(), Some("24302"));
+        assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
+    }
+
+    #[test]
+    fn sensitive_decode_error_hides_values() {
+        let source = serde_json::from_str::<u64>("\"tok-123\"").unwrap_err();
+        let e = DecodeError {
+            operation: "CreateToken",
+            status: StatusCode::OK,
+            body: Bytes::from_static(b"{\"token\":\"tok-123\"}"),
+            path: "token".into(),
+            sensitive: true,
+            source,
+        };
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains("tok-123"), "{text}");
+        assert!(text.contains("`token`"), "{text}");
+        assert!(std::error::Error::source(&e).is_none());
+    }
+}

@@ -1,0 +1,65 @@
+//! # fintra-core
+//!
+//! The shared core of the fintra API client crates (`fintra-finicity`,
+//! `fintra-connect-components`, `fintra-app-portal`, `fintra-snaptrade`). Provider crates
+//! describe each API call as an [`Operation`] value; a [`Client`] executes it:
+//!
+//! * **transport** — an object-safe [`Transport`] over buffered `http` types; the default is
+//!   reqwest with rustls (ring), no redirects and a response-size cap. Bring your own
+//!   `reqwest::Client` or transport with [`ClientBuilder::reqwest_client`] /
+//!   [`ClientBuilder::transport`].
+//! * **retries** — a [`RetryPolicy`] (attempts, exponential backoff with full jitter, time
+//!   budget) and method/idempotency-aware classification that honours `Retry-After`
+//!   ([`retry`]). Nothing that could duplicate a side effect is retried.
+//! * **auth** — [`auth::RequestSigner`]s run on every attempt, a single-flight
+//!   [`auth::CachedTokenProvider`] with refresh-before-expiry and replay-once on "token
+//!   expired"; credentials are only attached to requests for the configured origin.
+//! * **errors** — one [`Error`] that keeps status, provider code, request id, `Retry-After`
+//!   and the raw body.
+//! * **secrets** — every credential is a [`secret::SecretString`]; headers are redacted
+//!   through an allow-list before they are logged or stored.
+//! * **observability** — a `tracing` span per operation and a debug event per retry.
+//! * **time** — injectable [`time::Clock`] and [`time::Sleep`]; `test-util` adds
+//!   `test_util::MockTransport` and `test_util::VirtualTime`.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), fintra_core::Error> {
+//! use fintra_core::{Client, Operation, RequestOptions};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Status { online: bool }
+//!
+//! let client = Client::builder().base_url("https://api.example.com").build()?;
+//! let status: Status = client
+//!     .send_json(Operation::get("GetStatus", "/status"), &RequestOptions::new())
+//!     .await?;
+//! # let _ = status.online; Ok(()) }
+//! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod auth;
+mod client;
+mod error;
+mod operation;
+pub mod retry;
+pub mod secret;
+#[cfg(feature = "test-util")]
+pub mod test_util;
+pub mod time;
+mod transport;
+
+pub use client::{Client, ClientBuilder, ErrorDetails, ErrorParser, JsonErrorParser, Response};
+pub use error::{
+    ApiError, AuthError, AuthErrorKind, BoxError, DecodeError, Error, InvalidRequest,
+    TransportError, TransportErrorKind,
+};
+pub use operation::{Idempotency, IdempotencyKey, Operation, RequestOptions, encode_path_segment};
+pub use retry::{Jitter, RetryPolicy};
+pub use transport::{DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport, Transport};
+
+/// Re-exported so users can build a [`reqwest::Client`] of the exact version this crate uses.
+pub use reqwest;
+
+/// A boxed, `Send` future (the traits here are object-safe).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;

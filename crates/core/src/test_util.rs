@@ -1,0 +1,178 @@
+//! Test doubles (feature `test-util`): a recording [`MockTransport`] and [`VirtualTime`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use std::sync::Arc;
+//! use fintra_core::{Client, Operation, RequestOptions};
+//! use fintra_core::test_util::{MockTransport, VirtualTime};
+//!
+//! let mock = Arc::new(MockTransport::new());
+//! mock.push_json(200, r#"{"ok":true}"#);
+//! let time = Arc::new(VirtualTime::default());
+//! let client = Client::builder()
+//!     .base_url("https://api.test")
+//!     .transport(mock.clone())
+//!     .clock(time.clone())
+//!     .sleep(time.clone())
+//!     .build()
+//!     .unwrap();
+//! let v: serde_json::Value = client
+//!     .send_json(Operation::get("Ping", "/ping"), &RequestOptions::new())
+//!     .await
+//!     .unwrap();
+//! assert_eq!(v["ok"], true);
+//! assert_eq!(mock.requests()[0].uri(), "https://api.test/ping");
+//! # }
+//! ```
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+
+use crate::BoxFuture;
+use crate::error::{TransportError, TransportErrorKind};
+use crate::time::{Clock, Sleep};
+use crate::transport::Transport;
+
+enum Reply {
+    Response(http::Response<Bytes>),
+    Error(TransportErrorKind),
+}
+
+/// A transport that replays canned answers in order and records every request it gets.
+/// When it runs out of answers it fails with a transport error.
+#[derive(Default)]
+pub struct MockTransport {
+    replies: Mutex<VecDeque<Reply>>,
+    requests: Mutex<Vec<http::Request<Bytes>>>,
+}
+
+impl std::fmt::Debug for MockTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockTransport")
+            .field("pending", &lock(&self.replies).len())
+            .field("received", &lock(&self.requests).len())
+            .finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl MockTransport {
+    /// An empty mock.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Queues a response.
+    pub fn push_response(&self, response: http::Response<Bytes>) -> &Self {
+        lock(&self.replies).push_back(Reply::Response(response));
+        self
+    }
+    /// Queues a JSON response with `status`.
+    pub fn push_json(&self, status: u16, body: &str) -> &Self {
+        let response = http::Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(Bytes::copy_from_slice(body.as_bytes()))
+            .expect("valid canned response");
+        self.push_response(response)
+    }
+    /// Queues a transport failure.
+    pub fn push_error(&self, kind: TransportErrorKind) -> &Self {
+        lock(&self.replies).push_back(Reply::Error(kind));
+        self
+    }
+    /// Every request received so far, as sent (signed, with final headers).
+    pub fn requests(&self) -> Vec<http::Request<Bytes>> {
+        lock(&self.requests)
+            .iter()
+            .map(|r| {
+                let mut c = http::Request::new(r.body().clone());
+                *c.method_mut() = r.method().clone();
+                *c.uri_mut() = r.uri().clone();
+                *c.headers_mut() = r.headers().clone();
+                c
+            })
+            .collect()
+    }
+    /// How many requests were received.
+    pub fn hits(&self) -> usize {
+        lock(&self.requests).len()
+    }
+}
+
+impl Transport for MockTransport {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+        max_response_bytes: usize,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
+        lock(&self.requests).push(request);
+        let reply = lock(&self.replies).pop_front();
+        let result = match reply {
+            Some(Reply::Response(r)) if r.body().len() > max_response_bytes => Err(
+                TransportError::new(TransportErrorKind::BodyTooLarge, "canned body too large"),
+            ),
+            Some(Reply::Response(r)) => Ok(r),
+            Some(Reply::Error(kind)) => Err(TransportError::new(kind, "canned transport failure")),
+            None => Err(TransportError::new(
+                TransportErrorKind::Other,
+                "MockTransport has no canned answer left",
+            )),
+        };
+        Box::pin(std::future::ready(result))
+    }
+}
+
+/// A virtual clock that only moves when something sleeps on it (or [`VirtualTime::advance`]).
+///
+/// Use it as both the client's clock and sleeper: backoff and `Retry-After` waits complete
+/// at once, advance the clock, and are recorded in [`VirtualTime::sleeps`].
+#[derive(Debug)]
+pub struct VirtualTime {
+    now: Mutex<SystemTime>,
+    sleeps: Mutex<Vec<Duration>>,
+}
+
+impl Default for VirtualTime {
+    /// Starts at 2024-05-08T00:00:00Z.
+    fn default() -> Self {
+        Self::starting_at(UNIX_EPOCH + Duration::from_secs(1_715_126_400))
+    }
+}
+
+impl VirtualTime {
+    /// A virtual clock starting at `start`.
+    pub fn starting_at(start: SystemTime) -> Self {
+        VirtualTime {
+            now: Mutex::new(start),
+            sleeps: Mutex::new(Vec::new()),
+        }
+    }
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        *lock(&self.now) += by;
+    }
+    /// Every sleep requested so far.
+    pub fn sleeps(&self) -> Vec<Duration> {
+        lock(&self.sleeps).clone()
+    }
+}
+
+impl Clock for VirtualTime {
+    fn now(&self) -> SystemTime {
+        *lock(&self.now)
+    }
+}
+
+impl Sleep for VirtualTime {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        lock(&self.sleeps).push(duration);
+        self.advance(duration);
+        Box::pin(tokio::task::yield_now())
+    }
+}

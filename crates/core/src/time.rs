@@ -1,0 +1,47 @@
+//! Injectable wall clock and sleep.
+//!
+//! Backoff delays, token expiry and request-signature timestamps all read time through these
+//! two traits, so tests can run them on virtual time (see `test_util::VirtualTime` behind the
+//! `test-util` feature) instead of waiting.
+
+use std::fmt::Debug;
+use std::time::{Duration, SystemTime};
+
+use crate::BoxFuture;
+
+/// A source of wall-clock time.
+pub trait Clock: Send + Sync + Debug {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
+
+/// Something that can wait.
+pub trait Sleep: Send + Sync + Debug {
+    /// A future that completes after `duration`.
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+}
+
+/// The operating system clock ([`SystemTime::now`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// Sleeps on the tokio timer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleep;
+
+impl Sleep for TokioSleep {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// Time elapsed from `earlier` to `later`, or zero if the clock went backwards.
+pub(crate) fn elapsed(earlier: SystemTime, later: SystemTime) -> Duration {
+    later.duration_since(earlier).unwrap_or_default()
+}
