@@ -103,6 +103,9 @@ mod tests {
         let mut cmd = cargo();
         cmd.arg("definitely-not-a-cargo-subcommand-xyz");
         let err = stdout(&mut cmd).unwrap_err().to_string();
-        assert!(err.contains("definitely-not-a-cargo-subcommand-xyz"), "{err}");
+        assert!(
+            err.contains("definitely-not-a-cargo-subcommand-xyz"),
+            "{err}"
+        );
     }
 }

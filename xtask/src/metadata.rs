@@ -78,7 +78,13 @@ impl Metadata {
     pub fn load(manifest_path: &Path) -> Result<Self, Error> {
         let mut command = cmd::cargo();
         command
-            .args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--no-deps",
+                "--manifest-path",
+            ])
             .arg(manifest_path);
         Self::from_json(&cmd::stdout(&mut command)?)
     }
@@ -251,9 +257,11 @@ fn find_cycle<'a>(
     let mut path = vec![start];
     let mut current = start;
     loop {
-        let next = graph
-            .get(current)
-            .and_then(|deps| deps.iter().map(String::as_str).find(|d| remaining.contains(d)));
+        let next = graph.get(current).and_then(|deps| {
+            deps.iter()
+                .map(String::as_str)
+                .find(|d| remaining.contains(d))
+        });
         let Some(next) = next else {
             return path; // unreachable given the precondition
         };
@@ -288,7 +296,10 @@ pub(crate) mod tests {
         let pos = |n: &str| order.iter().position(|o| o == n).unwrap();
         for (node, deps) in graph {
             for dep in deps {
-                assert!(pos(dep) < pos(node), "{dep} must precede {node} in {order:?}");
+                assert!(
+                    pos(dep) < pos(node),
+                    "{dep} must precede {node} in {order:?}"
+                );
             }
         }
     }
@@ -296,13 +307,19 @@ pub(crate) mod tests {
     #[test]
     fn topo_sort_fintra_graph() {
         let g = graph(&[
-            ("fintra", &[
-                "fintra-core",
-                "fintra-finicity",
+            (
+                "fintra",
+                &[
+                    "fintra-core",
+                    "fintra-finicity",
+                    "fintra-connect-components",
+                    "fintra-app-portal",
+                ],
+            ),
+            (
                 "fintra-connect-components",
-                "fintra-app-portal",
-            ]),
-            ("fintra-connect-components", &["fintra-finicity", "fintra-core"]),
+                &["fintra-finicity", "fintra-core"],
+            ),
             ("fintra-finicity", &["fintra-core"]),
             ("fintra-app-portal", &["fintra-core"]),
             ("fintra-core", &[]),
@@ -310,13 +327,16 @@ pub(crate) mod tests {
         let order = topo_sort(&g).unwrap();
         assert_valid_order(&g, &order);
         // Deterministic: ties broken by name.
-        assert_eq!(order, [
-            "fintra-core",
-            "fintra-app-portal",
-            "fintra-finicity",
-            "fintra-connect-components",
-            "fintra",
-        ]);
+        assert_eq!(
+            order,
+            [
+                "fintra-core",
+                "fintra-app-portal",
+                "fintra-finicity",
+                "fintra-connect-components",
+                "fintra",
+            ]
+        );
     }
 
     #[test]
@@ -389,17 +409,23 @@ pub(crate) mod tests {
         let top = meta.package("top").unwrap();
         assert!(top.publishable);
         assert_eq!(top.description.as_deref(), Some("Top"));
-        assert_eq!(top.dependencies[1], Dependency {
-            name: "core".into(),
-            req: "^0.2.0".into(),
-            kind: DepKind::Build,
-        });
+        assert_eq!(
+            top.dependencies[1],
+            Dependency {
+                name: "core".into(),
+                req: "^0.2.0".into(),
+                kind: DepKind::Build,
+            }
+        );
         assert!(!meta.package("private").unwrap().publishable);
         assert_eq!(
             meta.package("mid").unwrap().license_file.as_deref(),
             Some("LICENSE")
         );
-        assert_eq!(meta.package("mid").unwrap().dependencies[1].kind, DepKind::Dev);
+        assert_eq!(
+            meta.package("mid").unwrap().dependencies[1].kind,
+            DepKind::Dev
+        );
     }
 
     #[test]
@@ -407,9 +433,10 @@ pub(crate) mod tests {
         // `mid` dev-depends on `top`, which would be a cycle if dev-deps
         // counted.
         let meta = Metadata::from_json(SAMPLE_METADATA).unwrap();
-        assert_eq!(meta.publish_order().unwrap(), [
-            "core", "mid", "private", "top", "xtask"
-        ]);
+        assert_eq!(
+            meta.publish_order().unwrap(),
+            ["core", "mid", "private", "top", "xtask"]
+        );
     }
 
     #[test]

@@ -263,8 +263,19 @@ mod tests {
     #[test]
     fn rejects_invalid_versions() {
         for bad in [
-            "", "1", "1.2", "1.2.3.4", "1.2.x", "a.b.c", "01.2.3", "1.02.3", "1..3", " 1.2.3",
-            "1.2.3 ", "-1.2.3", "99999999999999999999.0.0",
+            "",
+            "1",
+            "1.2",
+            "1.2.3.4",
+            "1.2.x",
+            "a.b.c",
+            "01.2.3",
+            "1.02.3",
+            "1..3",
+            " 1.2.3",
+            "1.2.3 ",
+            "-1.2.3",
+            "99999999999999999999.0.0",
         ] {
             assert!(bad.parse::<Version>().is_err(), "accepted `{bad}`");
         }
@@ -304,7 +315,10 @@ mod tests {
         assert_eq!("minor".parse::<Level>().unwrap(), Level::Minor);
         assert_eq!("patch".parse::<Level>().unwrap(), Level::Patch);
         let err = "huge".parse::<Level>().unwrap_err().to_string();
-        assert!(err.contains("huge") && err.contains("major, minor, patch"), "{err}");
+        assert!(
+            err.contains("huge") && err.contains("major, minor, patch"),
+            "{err}"
+        );
         assert!("Major".parse::<Level>().is_err());
     }
 

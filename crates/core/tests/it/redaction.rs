@@ -1,0 +1,117 @@
+//! No credential ever shows in Debug, Display, errors or logs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fintra_core::auth::{
+    CachedTokenProvider, HeaderSigner, TokenFetcher, TokenLifetime, TokenProvider, TokenSigner,
+};
+use fintra_core::secret::SecretString;
+use fintra_core::test_util::{MockTransport, VirtualTime};
+use fintra_core::{BoxFuture, Client, Error, Operation, RequestOptions};
+
+use crate::support::CapturedLogs;
+
+const SECRET: &str = "sup3r-s3cret-value";
+
+#[derive(Debug)]
+struct Fixed;
+
+impl TokenFetcher for Fixed {
+    fn fetch(&self) -> BoxFuture<'_, Result<SecretString, Error>> {
+        Box::pin(std::future::ready(Ok(SecretString::from(SECRET))))
+    }
+}
+
+fn assert_clean(what: &str, text: &str) {
+    assert!(!text.contains(SECRET), "{what} leaks the secret: {text}");
+}
+
+#[tokio::test]
+async fn credential_types_never_print_their_secret() {
+    let secret = SecretString::from(SECRET);
+    assert_clean("SecretString", &format!("{secret:?}"));
+
+    let header = HeaderSigner::new(http::HeaderName::from_static("x-key"), &secret).unwrap();
+    assert_clean("HeaderSigner", &format!("{header:?}"));
+    let bearer = HeaderSigner::bearer(secret.clone()).unwrap();
+    assert_clean("bearer HeaderSigner", &format!("{bearer:?}"));
+
+    let time = Arc::new(VirtualTime::default());
+    let provider = Arc::new(CachedTokenProvider::new(
+        Fixed,
+        TokenLifetime {
+            refresh_after: Duration::from_secs(60),
+            expires_after: Duration::from_secs(120),
+        },
+        time,
+    ));
+    let token = provider.token().await.unwrap();
+    assert_clean("AccessToken", &format!("{token:?}"));
+    assert_clean("CachedTokenProvider", &format!("{provider:?}"));
+    let signer = TokenSigner::new(
+        provider,
+        http::HeaderName::from_static("x-token"),
+        "",
+        |_| false,
+    );
+    assert_clean("TokenSigner", &format!("{signer:?}"));
+
+    let op = Operation::get("Login", "/login").secret_query("userSecret", &secret);
+    assert_clean("Operation", &format!("{op:?}"));
+
+    let client = Client::builder()
+        .base_url("https://api.test")
+        .signer(Arc::new(header))
+        .signer(Arc::new(signer))
+        .build()
+        .unwrap();
+    assert_clean("Client", &format!("{client:?}"));
+}
+
+#[tokio::test]
+async fn secrets_never_reach_logs_or_errors() {
+    let logs = CapturedLogs::default();
+    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(logs.clone()));
+
+    let mock = Arc::new(MockTransport::new());
+    mock.push_json(503, r#"{"code":"unavailable"}"#)
+        .push_json(401, r#"{"code":"denied","message":"no"}"#);
+    let time = Arc::new(VirtualTime::default());
+    let client = Client::builder()
+        .base_url("https://api.test")
+        .transport(mock.clone())
+        .clock(time.clone())
+        .sleep(time.clone())
+        .signer(Arc::new(
+            HeaderSigner::bearer(SecretString::from(SECRET)).unwrap(),
+        ))
+        .build()
+        .unwrap();
+
+    let op =
+        Operation::get("Login", "/login").secret_query("userSecret", &SecretString::from(SECRET));
+    let err = client
+        .execute(op, &RequestOptions::new())
+        .await
+        .unwrap_err();
+
+    // The secret did travel on the wire...
+    let sent = mock.requests();
+    assert_eq!(sent.len(), 2);
+    assert!(sent[0].uri().query().unwrap().contains(SECRET));
+    // ...but nowhere else.
+    assert_clean("error Display", &err.to_string());
+    assert_clean("error Debug", &format!("{err:?}"));
+    assert_clean("sent request Debug", &format!("{:?}", sent[0].headers()));
+    let logged = logs.text();
+    assert!(
+        logged.contains("fintra.request"),
+        "a span was recorded: {logged}"
+    );
+    assert!(
+        logged.contains("retrying"),
+        "the retry was logged: {logged}"
+    );
+    assert_clean("logs", &logged);
+}

@@ -1,0 +1,430 @@
+//! Retry classification and policy, with hit counts on a real server.
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use fintra_core::retry::{AttemptOutcome, ClassifyContext, RetryClassifier, RetryDecision};
+use fintra_core::test_util::VirtualTime;
+use fintra_core::{
+    Error, Idempotency, IdempotencyKey, Operation, RequestOptions, RetryPolicy, TransportErrorKind,
+};
+use http::StatusCode;
+use httpmock::prelude::*;
+
+use crate::support::{builder, policy};
+
+#[tokio::test]
+async fn get_503_is_retried_until_attempts_run_out() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/items");
+            then.status(503).body("unavailable");
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time).build().unwrap();
+
+    let err = client
+        .execute(
+            Operation::get("ListItems", "/items"),
+            &RequestOptions::new(),
+        )
+        .await
+        .unwrap_err();
+
+    mock.assert_calls_async(3).await;
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(
+        time.sleeps(),
+        vec![Duration::from_millis(100), Duration::from_millis(200)]
+    );
+}
+
+#[tokio::test]
+async fn get_404_is_not_retried() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/items/9");
+            then.status(404)
+                .json_body(serde_json::json!({"code": "not_found", "detail": "no such item"}));
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time).build().unwrap();
+
+    let err = client
+        .execute(
+            Operation::get("GetItem", "/items/9"),
+            &RequestOptions::new(),
+        )
+        .await
+        .unwrap_err();
+
+    mock.assert_calls_async(1).await;
+    let api = err.as_api().unwrap();
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    assert_eq!(api.code(), Some("not_found"));
+    assert_eq!(api.message(), Some("no such item"));
+    assert!(time.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn post_without_key_is_not_retried_after_500() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/payments");
+            then.status(500);
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time).build().unwrap();
+
+    let op = Operation::post("CreatePayment", "/payments").json_bytes("{}");
+    let err = client
+        .execute(op, &RequestOptions::new())
+        .await
+        .unwrap_err();
+
+    mock.assert_calls_async(1).await;
+    assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
+    assert!(err.is_retryable(), "transient, but unsafe to repeat");
+}
+
+#[tokio::test]
+async fn post_with_key_is_retried_with_the_same_key() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/payments")
+                .header("idempotency-key", "order-42");
+            then.status(502);
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time).build().unwrap();
+
+    let op = Operation::post("CreatePayment", "/payments").json_bytes("{}");
+    let opts = RequestOptions::new().idempotency_key(IdempotencyKey::new("order-42").unwrap());
+    client.execute(op, &opts).await.unwrap_err();
+
+    mock.assert_calls_async(3).await;
+}
+
+#[tokio::test]
+async fn put_is_unsafe_by_default_but_an_operation_can_declare_it_safe() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT).path("/secret");
+            then.status(500);
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time).build().unwrap();
+
+    client
+        .execute(Operation::put("Rotate", "/secret"), &RequestOptions::new())
+        .await
+        .unwrap_err();
+    mock.assert_calls_async(1).await;
+
+    client
+        .execute(
+            Operation::put("Rotate", "/secret").idempotency(Idempotency::Safe),
+            &RequestOptions::new(),
+        )
+        .await
+        .unwrap_err();
+    mock.assert_calls_async(4).await;
+}
+
+#[tokio::test]
+async fn retry_after_seconds_is_waited_exactly() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/limited");
+            then.status(429).header("retry-after", "2");
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time)
+        .retry(policy().max_attempts(2))
+        .build()
+        .unwrap();
+
+    let err = client
+        .execute(
+            Operation::get("Limited", "/limited"),
+            &RequestOptions::new(),
+        )
+        .await
+        .unwrap_err();
+
+    mock.assert_calls_async(2).await;
+    assert_eq!(time.sleeps(), vec![Duration::from_secs(2)]);
+    assert_eq!(
+        err.as_api().unwrap().retry_after(),
+        Some(Duration::from_secs(2))
+    );
+}
+
+#[tokio::test]
+async fn retry_after_http_date_is_relative_to_the_clock() {
+    let server = MockServer::start_async().await;
+    // VirtualTime starts at 2015-10-21T07:28:00Z; the server asks to come back 5 s later.
+    let time = Arc::new(VirtualTime::starting_at(
+        UNIX_EPOCH + Duration::from_secs(1_445_412_480),
+    ));
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/busy");
+            then.status(503)
+                .header("retry-after", "Wed, 21 Oct 2015 07:28:05 GMT");
+        })
+        .await;
+    let client = builder(&server.base_url(), &time)
+        .retry(policy().max_attempts(2))
+        .build()
+        .unwrap();
+
+    client
+        .execute(Operation::get("Busy", "/busy"), &RequestOptions::new())
+        .await
+        .unwrap_err();
+
+    mock.assert_calls_async(2).await;
+    assert_eq!(time.sleeps(), vec![Duration::from_secs(5)]);
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_cap_ends_retries() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/limited");
+            then.status(429).header("retry-after", "3600");
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time).build().unwrap();
+
+    let err = client
+        .execute(
+            Operation::get("Limited", "/limited"),
+            &RequestOptions::new(),
+        )
+        .await
+        .unwrap_err();
+
+    mock.assert_calls_async(1).await;
+    assert!(time.sleeps().is_empty());
+    assert_eq!(
+        err.as_api().unwrap().retry_after(),
+        Some(Duration::from_secs(3600))
+    );
+}
+
+#[tokio::test]
+async fn per_request_policy_overrides_the_client_policy() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/items");
+            then.status(503);
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time).build().unwrap();
+
+    let opts = RequestOptions::new().retry(RetryPolicy::none());
+    client
+        .execute(Operation::get("ListItems", "/items"), &opts)
+        .await
+        .unwrap_err();
+    mock.assert_calls_async(1).await;
+
+    let opts = RequestOptions::new().retry(policy().max_attempts(5));
+    client
+        .execute(Operation::get("ListItems", "/items"), &opts)
+        .await
+        .unwrap_err();
+    mock.assert_calls_async(6).await;
+}
+
+#[tokio::test]
+async fn time_budget_stops_retries() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/items");
+            then.status(500);
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time)
+        .retry(
+            policy()
+                .max_attempts(10)
+                .max_elapsed(Some(Duration::from_millis(350))),
+        )
+        .build()
+        .unwrap();
+
+    client
+        .execute(
+            Operation::get("ListItems", "/items"),
+            &RequestOptions::new(),
+        )
+        .await
+        .unwrap_err();
+
+    // 100 ms + 200 ms fit in 350 ms; the next 400 ms wait would not.
+    mock.assert_calls_async(3).await;
+    assert_eq!(
+        time.sleeps(),
+        vec![Duration::from_millis(100), Duration::from_millis(200)]
+    );
+}
+
+#[tokio::test]
+async fn success_after_a_retry_returns_the_answer() {
+    let mock = Arc::new(fintra_core::test_util::MockTransport::new());
+    mock.push_json(503, "{}").push_json(200, r#"{"n":1}"#);
+    let time = Arc::new(VirtualTime::default());
+    let client = builder("https://api.test", &time)
+        .transport(mock.clone())
+        .build()
+        .unwrap();
+    let v: serde_json::Value = client
+        .send_json(Operation::get("Flaky", "/flaky"), &RequestOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(v["n"], 1);
+    assert_eq!(mock.hits(), 2);
+    assert_eq!(time.sleeps(), vec![Duration::from_millis(100)]);
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_even_for_posts() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&format!("http://{addr}"), &time).build().unwrap();
+
+    let err = client
+        .execute(
+            Operation::post("CreatePayment", "/payments").json_bytes("{}"),
+            &RequestOptions::new(),
+        )
+        .await
+        .unwrap_err();
+
+    match &err {
+        Error::Transport(t) => assert_eq!(t.kind(), TransportErrorKind::Connect),
+        other => panic!("expected a connect error, got {other:?}"),
+    }
+    assert!(err.is_retryable());
+    assert_eq!(time.sleeps().len(), 2, "3 attempts, 2 waits");
+}
+
+/// A provider classifier that refuses to retry a specific error code.
+#[derive(Debug)]
+struct NeverRetryLocked;
+
+impl RetryClassifier for NeverRetryLocked {
+    fn classify(
+        &self,
+        _cx: &ClassifyContext<'_>,
+        outcome: AttemptOutcome<'_>,
+        default: RetryDecision,
+    ) -> RetryDecision {
+        match outcome {
+            AttemptOutcome::Response { body, .. } if body.windows(5).any(|w| w == b"24302") => {
+                RetryDecision::DoNotRetry
+            }
+            _ => default,
+        }
+    }
+}
+
+#[tokio::test]
+async fn provider_classifier_overrides_the_default() {
+    let server = MockServer::start_async().await;
+    let locked = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/locked");
+            then.status(500).body(r#"{"code":24302}"#);
+        })
+        .await;
+    let other = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/other");
+            then.status(500).body(r#"{"code":1}"#);
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time)
+        .classifier(Arc::new(NeverRetryLocked))
+        .build()
+        .unwrap();
+
+    let err = client
+        .execute(Operation::get("Locked", "/locked"), &RequestOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("24302"));
+    locked.assert_calls_async(1).await;
+    client
+        .execute(Operation::get("Other", "/other"), &RequestOptions::new())
+        .await
+        .unwrap_err();
+    other.assert_calls_async(3).await;
+}
+
+/// A classifier that (wrongly) asks to retry everything: core must still refuse for writes.
+#[derive(Debug)]
+struct RetryEverything;
+
+impl RetryClassifier for RetryEverything {
+    fn classify(
+        &self,
+        _: &ClassifyContext<'_>,
+        _: AttemptOutcome<'_>,
+        _: RetryDecision,
+    ) -> RetryDecision {
+        RetryDecision::Retry {
+            kind: fintra_core::retry::RetryKind::Server,
+            after: None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_classifier_can_make_an_unsafe_write_repeat() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/payments");
+            then.status(500);
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time)
+        .classifier(Arc::new(RetryEverything))
+        .build()
+        .unwrap();
+    client
+        .execute(
+            Operation::post("CreatePayment", "/payments"),
+            &RequestOptions::new(),
+        )
+        .await
+        .unwrap_err();
+    mock.assert_calls_async(1).await;
+}

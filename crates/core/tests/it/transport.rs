@@ -1,0 +1,230 @@
+//! Request building, timeouts, body caps and transport injection.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fintra_core::test_util::{MockTransport, VirtualTime};
+use fintra_core::{
+    Client, Error, Operation, RequestOptions, RetryPolicy, TransportErrorKind, encode_path_segment,
+};
+use httpmock::prelude::*;
+
+use crate::support::builder;
+
+#[tokio::test]
+async fn request_has_exact_url_headers_and_body() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/things/a%2Fb%20c/items/")
+                .query_param("q", "x y&z")
+                .header("accept", "application/json")
+                .header("content-type", "application/json")
+                .header("user-agent", "my-sdk/1.2.3")
+                .json_body(serde_json::json!({"name": "n"}));
+            then.status(201).json_body(serde_json::json!({"id": 7}));
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    // Trailing slashes on the base URL are normalised.
+    let client = builder(&format!("{}/api/v1//", server.base_url()), &time)
+        .user_agent("my-sdk/1.2.3")
+        .build()
+        .unwrap();
+    let op = Operation::post(
+        "CreateItem",
+        format!("/things/{}/items/", encode_path_segment("a/b c")),
+    )
+    .query("q", "x y&z")
+    .json(&serde_json::json!({"name": "n"}))
+    .unwrap()
+    .expect_status(http::StatusCode::CREATED);
+
+    let v: serde_json::Value = client.send_json(op, &RequestOptions::new()).await.unwrap();
+    assert_eq!(v["id"], 7);
+    mock.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn default_user_agent_names_the_crate_and_version() {
+    let mock = Arc::new(MockTransport::new());
+    mock.push_json(204, "");
+    let client = Client::builder()
+        .base_url("https://api.test")
+        .transport(mock.clone())
+        .build()
+        .unwrap();
+    client
+        .send_empty(Operation::get("Ping", "/ping"), &RequestOptions::new())
+        .await
+        .unwrap();
+    let req = &mock.requests()[0];
+    assert_eq!(
+        req.headers()["user-agent"],
+        concat!("fintra-core/", env!("CARGO_PKG_VERSION"))
+    );
+    assert!(
+        req.headers().get("content-type").is_none(),
+        "no body, no content type"
+    );
+}
+
+#[tokio::test]
+async fn unexpected_success_status_is_an_api_error() {
+    let mock = Arc::new(MockTransport::new());
+    mock.push_json(200, "{}");
+    let client = Client::builder()
+        .base_url("https://api.test")
+        .transport(mock.clone())
+        .build()
+        .unwrap();
+    let op = Operation::post("Create", "/x").expect_status(http::StatusCode::CREATED);
+    let err = client
+        .execute(op, &RequestOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::OK));
+}
+
+#[tokio::test]
+async fn per_attempt_timeout_is_enforced_and_a_get_is_retried() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/slow");
+            then.status(200).delay(Duration::from_secs(3));
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time)
+        .attempt_timeout(Duration::from_millis(150))
+        .retry(crate::support::policy().max_attempts(2))
+        .build()
+        .unwrap();
+
+    let err = client
+        .execute(Operation::get("Slow", "/slow"), &RequestOptions::new())
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    mock.assert_calls_async(2).await;
+}
+
+#[tokio::test]
+async fn a_timed_out_post_is_not_retried() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/slow");
+            then.status(200).delay(Duration::from_secs(3));
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time).build().unwrap();
+    let opts = RequestOptions::new().attempt_timeout(Duration::from_millis(150));
+    let err = client
+        .execute(Operation::post("Slow", "/slow"), &opts)
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout());
+    mock.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn overall_timeout_bounds_the_whole_call() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/slow");
+            then.status(200).delay(Duration::from_secs(3));
+        })
+        .await;
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = client
+        .execute(Operation::get("Slow", "/slow"), &RequestOptions::new())
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout());
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/big");
+            then.status(200).body("x".repeat(4096));
+        })
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = builder(&server.base_url(), &time)
+        .max_response_bytes(1024)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client
+        .execute(Operation::get("Big", "/big"), &RequestOptions::new())
+        .await
+        .unwrap_err();
+    match err {
+        Error::Transport(t) => assert_eq!(t.kind(), TransportErrorKind::BodyTooLarge),
+        other => panic!("expected BodyTooLarge, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_caller_reqwest_client_is_used() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/ping")
+                .header("x-from-custom-client", "yes");
+            then.status(204);
+        })
+        .await;
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "x-from-custom-client",
+        http::HeaderValue::from_static("yes"),
+    );
+    let custom = fintra_core::reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .reqwest_client(custom)
+        .build()
+        .unwrap();
+    client
+        .send_empty(Operation::get("Ping", "/ping"), &RequestOptions::new())
+        .await
+        .unwrap();
+    mock.assert_calls_async(1).await;
+}
+
+#[test]
+fn configuration_errors_are_typed() {
+    let err = Client::builder().build().unwrap_err();
+    assert!(matches!(err, Error::Config(_)));
+    let err = Client::builder().base_url("ftp://x").build().unwrap_err();
+    assert!(matches!(err, Error::Config(_)));
+}
+
+#[tokio::test]
+async fn futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let client = Client::builder()
+        .base_url("https://api.test")
+        .build()
+        .unwrap();
+    let opts = RequestOptions::new();
+    let fut = client.execute(Operation::get("Ping", "/ping"), &opts);
+    assert_send(&fut);
+}
