@@ -553,15 +553,15 @@ impl Client {
                         );
                         return Err(err);
                     };
-                    if let Some(budget) = policy.get_max_elapsed() {
-                        if elapsed(started, inner.clock.now()) + delay > budget {
-                            tracing::warn!(
-                                operation = op.id,
-                                ?budget,
-                                "giving up: the retry time budget is spent"
-                            );
-                            return Err(err);
-                        }
+                    if let Some(budget) = policy.get_max_elapsed()
+                        && elapsed(started, inner.clock.now()) + delay > budget
+                    {
+                        tracing::warn!(
+                            operation = op.id,
+                            ?budget,
+                            "giving up: the retry time budget is spent"
+                        );
+                        return Err(err);
                     }
                     tracing::debug!(operation = op.id, attempt, ?kind, ?delay, error = %err, "retrying");
                     inner.sleep.sleep(delay).await;
