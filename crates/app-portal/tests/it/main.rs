@@ -1,0 +1,102 @@
+//! Integration tests of fintra-app-portal against a local mock server.
+
+// Test helpers panic on setup failures, like the tests themselves.
+#![allow(clippy::unwrap_used)]
+
+mod errors;
+mod operations;
+mod retries;
+mod secrets;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use fintra_app_portal::AppPortalClient;
+use fintra_core::secret::SecretString;
+use fintra_core::test_util::VirtualTime;
+use fintra_core::{ClientBuilder, Jitter, RetryPolicy};
+use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
+
+/// A token with the EU suffix (the base URL is overridden in every test).
+pub const TOKEN: &str = "testsk_kV3ts5tKPNJN4Dl25cMTfUNdmabxbX0O.eu";
+/// The spec's example app id.
+pub const APP_ID: &str = "app_1srOrx2ZWZBpBUvZwXKQmoEYga2";
+/// The spec's example AppPortalAccessOut / DashboardAccessOut.
+pub const ACCESS_OUT: &str = r#"{"token":"appsk_kV3ts5tKPNJN4Dl25cMTfUNdmabxbX0O","url":"https://app.svix.com/login#key=eyJhcHBJZCI6ICJhcHBfMXRSdFl"}"#;
+/// The user agent the crate sends.
+pub const USER_AGENT: &str = concat!("fintra-app-portal/", env!("CARGO_PKG_VERSION"));
+
+/// A core builder pointed at the mock server, on virtual time, with deterministic backoff.
+pub fn builder(server: &MockServer, time: &Arc<VirtualTime>) -> ClientBuilder {
+    ClientBuilder::new()
+        .base_url(server.base_url())
+        .clock(time.clone())
+        .sleep(time.clone())
+        .retry(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(100))
+                .jitter(Jitter::None),
+        )
+}
+
+/// A client for the mock server and its virtual time.
+pub fn client(server: &MockServer) -> (AppPortalClient, Arc<VirtualTime>) {
+    let time = Arc::new(VirtualTime::default());
+    let client =
+        AppPortalClient::with_config(SecretString::from(TOKEN), builder(server, &time)).unwrap();
+    (client, time)
+}
+
+/// Replies with canned `(status, body)` answers in order and records every request.
+#[derive(Default)]
+pub struct Script {
+    replies: Mutex<VecDeque<(u16, String)>>,
+    seen: Mutex<Vec<HttpMockRequest>>,
+}
+
+impl Script {
+    /// A script answering with `replies` in order.
+    pub fn new(replies: &[(u16, &str)]) -> Arc<Self> {
+        Arc::new(Script {
+            replies: Mutex::new(replies.iter().map(|(s, b)| (*s, b.to_string())).collect()),
+            seen: Mutex::default(),
+        })
+    }
+    /// Records `req` and answers with the next reply (599 when none is left).
+    pub fn respond(&self, req: &HttpMockRequest) -> HttpMockResponse {
+        self.seen.lock().unwrap().push(req.clone());
+        let (status, body) = self
+            .replies
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or((599, "script exhausted".into()));
+        HttpMockResponse::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(body)
+            .build()
+    }
+    /// Every request received so far.
+    pub fn seen(&self) -> Vec<HttpMockRequest> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// The value of header `name` of a recorded request.
+pub fn header(req: &HttpMockRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Whether `key` looks like an automatic key: `auto_` + a UUID v4.
+pub fn is_auto_key(key: &str) -> bool {
+    key.strip_prefix("auto_").is_some_and(|uuid| {
+        uuid.len() == 36
+            && uuid.as_bytes()[14] == b'4'
+            && uuid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+    })
+}

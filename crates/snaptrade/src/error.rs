@@ -1,0 +1,179 @@
+//! SnapTrade's failure bodies and rate-limit hints.
+//!
+//! The documented shapes are `{default_detail, default_code}` (`400`, `401`, `403`, `404`
+//! FailedRequestResponse) and `{detail, status_code, code}` (`500UnexpectedExceptionResponse`,
+//! `429TooManyRequestsResponse`); codes are numbers or strings.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use fintra_core::retry::{AttemptOutcome, ClassifyContext, RetryClassifier, RetryDecision};
+use fintra_core::{ApiError, Error, ErrorDetails, ErrorParser};
+use http::{HeaderMap, StatusCode};
+use serde_json::Value;
+
+/// A SnapTrade failure: HTTP status, SnapTrade's code and detail, and the raw body.
+///
+/// ```
+/// use fintra_core::ApiError;
+/// use fintra_snaptrade::SnapTradeError;
+/// use http::StatusCode;
+///
+/// let api = ApiError::new("op", StatusCode::FORBIDDEN,
+///     r#"{"default_detail":"User does not have permission to access this resource","default_code":1066}"#);
+/// let err = SnapTradeError::from_api(&api);
+/// assert_eq!(err.code.as_deref(), Some("1066"));
+/// assert_eq!(err.status, StatusCode::FORBIDDEN);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SnapTradeError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// SnapTrade's code (`default_code` or `code`), as text: `1076`, `throttled`...
+    pub code: Option<String>,
+    /// SnapTrade's message (`default_detail` or `detail`).
+    pub detail: Option<String>,
+    /// The body exactly as received.
+    pub body: Bytes,
+}
+
+impl SnapTradeError {
+    /// Decodes an API error's body; code and detail are `None` when it has neither shape.
+    pub fn from_api(err: &ApiError) -> Self {
+        let (code, detail) = parse(err.body());
+        SnapTradeError {
+            status: err.status(),
+            code,
+            detail,
+            body: err.body().clone(),
+        }
+    }
+
+    /// [`SnapTradeError::from_api`] for an [`Error`] that is an API error.
+    pub fn from_error(err: &Error) -> Option<Self> {
+        err.as_api().map(Self::from_api)
+    }
+}
+
+fn parse(body: &[u8]) -> (Option<String>, Option<String>) {
+    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
+        return (None, None);
+    };
+    let text = |key: &str| match map.get(key) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    (
+        text("code").or_else(|| text("default_code")),
+        text("detail")
+            .or_else(|| text("default_detail"))
+            .or_else(|| text("message")),
+    )
+}
+
+/// Fills [`ApiError::code`]/[`ApiError::message`] from SnapTrade's failure bodies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SnapTradeErrorParser;
+
+impl ErrorParser for SnapTradeErrorParser {
+    fn parse(&self, _status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorDetails {
+        let (code, message) = parse(body);
+        ErrorDetails { code, message }
+    }
+}
+
+/// The rate-limit headers SnapTrade may send, per limit: (remaining, reset in seconds).
+const LIMITS: [(&str, &str); 2] = [
+    ("x-ratelimit-remaining", "x-ratelimit-reset"),
+    ("x-ratelimit-account-remaining", "x-ratelimit-account-reset"),
+];
+
+/// Headers whose values may be logged and kept in errors.
+pub(crate) const RATE_LIMIT_HEADERS: [&str; 6] = [
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "x-ratelimit-account-limit",
+    "x-ratelimit-account-remaining",
+    "x-ratelimit-account-reset",
+];
+
+/// On a 429 without `Retry-After`, waits for the `X-RateLimit-*-Reset` of the exhausted
+/// limit (the one whose `-Remaining` is 0), else falls back to the policy's backoff.
+/// Whether to retry at all stays core's decision (only replay-safe operations are).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RateLimitClassifier;
+
+impl RetryClassifier for RateLimitClassifier {
+    fn classify(
+        &self,
+        _cx: &ClassifyContext<'_>,
+        outcome: AttemptOutcome<'_>,
+        default: RetryDecision,
+    ) -> RetryDecision {
+        match (outcome, default) {
+            (
+                AttemptOutcome::Response {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    headers,
+                    ..
+                },
+                RetryDecision::Retry { kind, after: None },
+            ) => RetryDecision::Retry {
+                kind,
+                after: exhausted_limit_reset(headers),
+            },
+            _ => default,
+        }
+    }
+}
+
+fn exhausted_limit_reset(headers: &HeaderMap) -> Option<Duration> {
+    let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+    LIMITS
+        .iter()
+        .filter(|(remaining, _)| number(remaining) == Some(0))
+        .filter_map(|(_, reset)| number(reset))
+        .max()
+        .map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_body_shapes_decode() {
+        assert_eq!(
+            parse(br#"{"default_detail":"Unable to verify data sent","default_code":1076}"#),
+            (
+                Some("1076".into()),
+                Some("Unable to verify data sent".into())
+            )
+        );
+        assert_eq!(
+            parse(br#"{"detail":"Connection refreshed too recently. Please try again later.","status_code":429,"code":"throttled"}"#),
+            (
+                Some("throttled".into()),
+                Some("Connection refreshed too recently. Please try again later.".into())
+            )
+        );
+        assert_eq!(parse(b"<html>"), (None, None));
+        assert_eq!(parse(b"[1]"), (None, None));
+    }
+
+    #[test]
+    fn reset_of_the_exhausted_limit() {
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-remaining", "12".parse().unwrap());
+        h.insert("x-ratelimit-reset", "40".parse().unwrap());
+        assert_eq!(exhausted_limit_reset(&h), None);
+        h.insert("x-ratelimit-account-remaining", "0".parse().unwrap());
+        h.insert("x-ratelimit-account-reset", "7".parse().unwrap());
+        assert_eq!(exhausted_limit_reset(&h), Some(Duration::from_secs(7)));
+        h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        assert_eq!(exhausted_limit_reset(&h), Some(Duration::from_secs(40)));
+    }
+}

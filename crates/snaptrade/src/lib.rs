@@ -1,0 +1,54 @@
+//! # fintra-snaptrade
+//!
+//! A client for SnapTrade's Authentication operations, built on [`fintra_core`]:
+//!
+//! | method | operation |
+//! |---|---|
+//! | [`SnapTradeClient::register_user`] | `POST /snapTrade/registerUser` |
+//! | [`SnapTradeClient::login`] | `POST /snapTrade/login` |
+//! | [`SnapTradeClient::list_users`] | `GET /snapTrade/listUsers` |
+//! | [`SnapTradeClient::delete_user`] | `DELETE /snapTrade/deleteUser` |
+//! | [`SnapTradeClient::encrypted_jwt`] | `GET /snapTrade/encryptedJWT` |
+//!
+//! * **Signing** ([`signing`]): every attempt gets `clientId` and a fresh `timestamp` in the
+//!   query and an HMAC-SHA256 `Signature` header over the canonical JSON of body, path and
+//!   query; a retry is re-signed with a new timestamp.
+//! * **Retries**: the GETs are retried on 429, 5xx and timeouts (429 waits for
+//!   `Retry-After`, else the exhausted limit's `X-RateLimit-*-Reset`); `registerUser`,
+//!   `login` and `deleteUser` are never repeated once they may have reached SnapTrade.
+//! * **Errors**: [`SnapTradeError::from_error`] decodes SnapTrade's failure bodies (status,
+//!   code, detail; raw body kept).
+//! * **Secrets**: the consumer key, user secrets (also when sent in a query) and login
+//!   links are [`SecretString`](fintra_core::secret::SecretString)s, redacted in `Debug`
+//!   and never logged.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), fintra_core::Error> {
+//! use fintra_core::secret::SecretString;
+//! use fintra_snaptrade::{Credentials, LoginResponse, RegisterUserRequest, SnapTradeClient};
+//!
+//! let client = SnapTradeClient::new(Credentials::new(
+//!     "PASSIVTEST",
+//!     SecretString::from("consumer-key"),
+//! ))?;
+//! let user = client.register_user(&RegisterUserRequest::new("user-123"), None).await?;
+//! if let LoginResponse::Redirect(link) = client.login(&user.user_id, &user.user_secret, None, None).await? {
+//!     // send the user to link.redirect_uri
+//! #   let _ = link;
+//! }
+//! # Ok(()) }
+//! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+mod error;
+mod models;
+pub mod signing;
+
+pub use client::{Credentials, DEFAULT_BASE_URL, SnapTradeClient};
+pub use error::{RateLimitClassifier, SnapTradeError, SnapTradeErrorParser};
+pub use models::{
+    ConnectionType, DeleteUserResponse, EncryptedMessageData, EncryptedResponse, LoginRedirectUri,
+    LoginRequest, LoginResponse, RegisterUserRequest, UserIdAndSecret,
+};
