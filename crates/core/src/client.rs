@@ -89,18 +89,22 @@ impl Response {
     }
     /// Decodes the body as JSON; a failure names the field that did not decode.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        // Fast path; only a failure pays for tracking the serde path.
+        if let Ok(value) = serde_json::from_slice(&self.body) {
+            return Ok(value);
+        }
         let de = &mut serde_json::Deserializer::from_slice(&self.body);
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            Error::from(DecodeError {
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(value) => Ok(value),
+            Err(e) => Err(Error::from(DecodeError {
                 operation: self.operation,
                 status: self.status,
                 body: self.body.clone(),
-                path,
+                path: e.path().to_string(),
                 sensitive: self.sensitive,
                 source: e.into_inner(),
-            })
-        })
+            })),
+        }
     }
 }
 
@@ -247,6 +251,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Removes the per-attempt deadline (the overall [`ClientBuilder::timeout`], if any, and
+    /// the transport's own timeouts still apply).
+    pub fn without_attempt_timeout(mut self) -> Self {
+        self.attempt_timeout = None;
+        self
+    }
+
     /// The retry policy.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
@@ -254,6 +265,7 @@ impl ClientBuilder {
     }
 
     /// Sends requests through a caller-configured [`reqwest::Client`] (proxy, custom CA...).
+    /// Start from [`crate::reqwest_client_builder`] to keep fintra's TLS and redirect defaults.
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.transport = Some(Arc::new(ReqwestTransport::new(client)));
         self
@@ -263,6 +275,16 @@ impl ClientBuilder {
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
         self
+    }
+
+    /// Creates the default transport now if none is set, so that every client built from
+    /// clones of this builder shares one connection pool (for provider crates that build
+    /// several clients from the caller's builder).
+    pub fn with_shared_transport(mut self) -> Result<Self, Error> {
+        if self.transport.is_none() {
+            self.transport = Some(Arc::new(ReqwestTransport::default_client()?));
+        }
+        Ok(self)
     }
 
     /// Adds a request signer, run on every attempt of every request to the base URL's host.
@@ -376,7 +398,9 @@ impl ClientBuilder {
 struct BaseUrl {
     /// `scheme://authority/path` with no trailing `/`.
     prefix: String,
-    origin: url::Origin,
+    scheme: String,
+    /// `host[:port]` as `http::Uri` reports it, default port omitted.
+    authority: String,
 }
 
 fn parse_base_url(raw: &str) -> Result<BaseUrl, Error> {
@@ -394,8 +418,14 @@ fn parse_base_url(raw: &str) -> Result<BaseUrl, Error> {
         return Err(Error::config("the base URL must not embed credentials"));
     }
     let prefix = url.as_str().trim_end_matches('/').to_owned();
+    let host = url.host_str().unwrap_or_default();
+    let authority = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
     Ok(BaseUrl {
-        origin: url.origin(),
+        scheme: url.scheme().to_owned(),
+        authority,
         prefix,
     })
 }
@@ -587,7 +617,7 @@ impl Client {
             attempt,
             now: inner.clock.now(),
         };
-        if self.same_origin(request.uri()) {
+        if !inner.signers.is_empty() && self.same_origin(request.uri()) {
             for signer in &inner.signers {
                 signer.sign(&mut request, cx).await?;
             }
@@ -688,8 +718,13 @@ impl Client {
             .find_map(|h| headers.get(h)?.to_str().ok().map(str::to_owned))
     }
 
+    /// Whether `uri` points at the base URL's scheme, host and port.
     fn same_origin(&self, uri: &http::Uri) -> bool {
-        Url::parse(&uri.to_string()).is_ok_and(|u| u.origin() == self.inner.base.origin)
+        let base = &self.inner.base;
+        uri.scheme_str() == Some(base.scheme.as_str())
+            && uri
+                .authority()
+                .is_some_and(|a| a.as_str().eq_ignore_ascii_case(&base.authority))
     }
 
     fn build_request(
@@ -721,9 +756,11 @@ impl Client {
         *request.method_mut() = op.method.clone();
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
-        headers.extend(inner.default_headers.clone());
-        headers.extend(op.headers.clone());
-        headers.extend(options.headers.clone());
+        for map in [&inner.default_headers, &op.headers, &options.headers] {
+            for (name, value) in map {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
         if op.body.is_some() && !headers.contains_key(CONTENT_TYPE) {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
@@ -763,6 +800,13 @@ mod tests {
         assert!(parse_base_url("https://u:p@x.com").is_err());
         assert!(parse_base_url("https://x.com/?a=b").is_err());
         assert!(parse_base_url("not a url").is_err());
+        let b = parse_base_url("https://API.example.com:443/v1").unwrap();
+        assert_eq!(
+            (b.scheme.as_str(), b.authority.as_str()),
+            ("https", "api.example.com")
+        );
+        let b = parse_base_url("http://127.0.0.1:8080").unwrap();
+        assert_eq!(b.authority, "127.0.0.1:8080");
     }
 
     #[test]
@@ -787,6 +831,23 @@ mod tests {
             p.parse(StatusCode::BAD_GATEWAY, &h, b"<html>"),
             ErrorDetails::default()
         );
+    }
+
+    #[test]
+    fn credentials_only_for_the_base_origin() {
+        let client = Client::builder()
+            .base_url("https://api.example.com:8443/v1")
+            .build()
+            .unwrap();
+        let same: http::Uri = "https://api.example.com:8443/v1/x".parse().unwrap();
+        assert!(client.same_origin(&same));
+        for other in [
+            "http://api.example.com:8443/v1/x",
+            "https://api.example.com/v1/x",
+            "https://evil.example.com:8443/v1/x",
+        ] {
+            assert!(!client.same_origin(&other.parse().unwrap()), "{other}");
+        }
     }
 
     #[test]

@@ -56,7 +56,9 @@ pub use error::{
 };
 pub use operation::{Idempotency, IdempotencyKey, Operation, RequestOptions, encode_path_segment};
 pub use retry::{Jitter, RetryPolicy};
-pub use transport::{DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport, Transport};
+pub use transport::{
+    DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport, Transport, reqwest_client_builder,
+};
 
 /// Re-exported so users can build a [`reqwest::Client`] of the exact version this crate uses.
 pub use reqwest;

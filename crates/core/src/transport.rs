@@ -46,15 +46,9 @@ impl ReqwestTransport {
         ReqwestTransport { client }
     }
 
-    /// The default client: rustls (ring) or native-tls, no redirects, 10 s connect timeout,
-    /// HTTP/1.1.
+    /// The default client, built from [`reqwest_client_builder`].
     pub fn default_client() -> Result<Self, Error> {
-        let builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .pool_idle_timeout(std::time::Duration::from_secs(60));
-        let builder = configure_tls(builder)?;
-        let client = builder.build().map_err(|e| {
+        let client = reqwest_client_builder().build().map_err(|e| {
             Error::config(format!(
                 "could not build the HTTP client: {}",
                 e.without_url()
@@ -84,18 +78,30 @@ impl ReqwestTransport {
         if declared.is_some_and(|len| len > max as u64) {
             return Err(too_large(max));
         }
-        let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(max as u64) as usize);
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| map_reqwest_error(e, TransportErrorKind::Io))?
-        {
-            if body.len() + chunk.len() > max {
-                return Err(too_large(max));
-            }
-            body.extend_from_slice(&chunk);
+        let read = |e| map_reqwest_error(e, TransportErrorKind::Io);
+        // Most answers arrive in one chunk: keep it without copying.
+        let first = response.chunk().await.map_err(read)?.unwrap_or_default();
+        if first.len() > max {
+            return Err(too_large(max));
         }
-        let mut out = http::Response::new(body.freeze());
+        let body = match response.chunk().await.map_err(read)? {
+            None => first,
+            Some(second) => {
+                let mut body =
+                    BytesMut::with_capacity(declared.unwrap_or(0).min(max as u64) as usize);
+                body.extend_from_slice(&first);
+                let mut next = Some(second);
+                while let Some(chunk) = next {
+                    if body.len() + chunk.len() > max {
+                        return Err(too_large(max));
+                    }
+                    body.extend_from_slice(&chunk);
+                    next = response.chunk().await.map_err(read)?;
+                }
+                body.freeze()
+            }
+        };
+        let mut out = http::Response::new(body);
         *out.status_mut() = response.status();
         *out.version_mut() = response.version();
         *out.headers_mut() = std::mem::take(response.headers_mut());
@@ -138,25 +144,43 @@ fn map_reqwest_error(err: reqwest::Error, fallback: TransportErrorKind) -> Trans
     TransportError::new(kind, message).with_source(err.without_url())
 }
 
-#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
-fn configure_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
-    use rustls_platform_verifier::BuilderVerifierExt;
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::config(format!("TLS configuration: {e}")))?
-        .with_platform_verifier()
-        .map_err(|e| Error::config(format!("TLS certificate verifier: {e}")))?
-        .with_no_client_auth();
-    Ok(builder.tls_backend_preconfigured(config))
+/// A [`reqwest::ClientBuilder`] with fintra's defaults, to customise (proxy, custom CA, pool
+/// settings...) and pass to [`crate::ClientBuilder::reqwest_client`]: no redirects, 10 s connect
+/// timeout, 60 s idle pool timeout, and the TLS backend of this crate's features (rustls with
+/// the `ring` provider by default, the platform's native TLS with `native-tls`).
+///
+/// Prefer it over `reqwest::Client::builder()`: with the default features reqwest is built
+/// without a bundled crypto provider, and this function installs `ring` as the process-wide
+/// rustls default when no other provider is installed yet.
+///
+/// ```
+/// let http = fintra_core::reqwest_client_builder()
+///     .pool_max_idle_per_host(4)
+///     .build()
+///     .unwrap();
+/// let client = fintra_core::Client::builder()
+///     .base_url("https://api.example.com")
+///     .reqwest_client(http)
+///     .build()
+///     .unwrap();
+/// # let _ = client;
+/// ```
+pub fn reqwest_client_builder() -> reqwest::ClientBuilder {
+    install_crypto_provider();
+    let builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .pool_idle_timeout(std::time::Duration::from_secs(60));
+    #[cfg(feature = "native-tls")]
+    let builder = builder.tls_backend_native();
+    builder
 }
 
-#[cfg(feature = "native-tls")]
-fn configure_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
-    Ok(builder.tls_backend_native())
-}
-
-#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-fn configure_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
-    Ok(builder)
+/// Installs rustls' `ring` provider as the process default unless one is installed already.
+fn install_crypto_provider() {
+    #[cfg(feature = "rustls")]
+    {
+        // An error only means another provider is installed: that one is used.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
 }

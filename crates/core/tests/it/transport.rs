@@ -193,7 +193,7 @@ async fn a_caller_reqwest_client_is_used() {
         "x-from-custom-client",
         http::HeaderValue::from_static("yes"),
     );
-    let custom = fintra_core::reqwest::Client::builder()
+    let custom = fintra_core::reqwest_client_builder()
         .default_headers(headers)
         .build()
         .unwrap();
