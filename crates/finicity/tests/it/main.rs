@@ -1,0 +1,10 @@
+//! Integration tests of fintra-finicity against an httpmock server and virtual time.
+
+#![allow(clippy::unwrap_used)] // a test may panic on an unexpected result
+
+mod errors;
+mod lockout;
+mod operations;
+mod redaction;
+mod support;
+mod token;
