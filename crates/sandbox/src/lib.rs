@@ -1,0 +1,69 @@
+//! # fintra-sandbox
+//!
+//! A stateful local fake of the four provider APIs the fintra crates talk to, for demos and
+//! tests that must run without network access or real credentials. One loopback HTTP/1.1
+//! listener serves every provider under its own path prefix, so each gets its own base URL:
+//!
+//! | provider | base URL ([`Sandbox`] method) | operations |
+//! |---|---|---|
+//! | Finicity authentication + Connect Components | `http://127.0.0.1:PORT/finicity` ([`Sandbox::finicity_url`]) | `POST`/`PUT /aggregation/v2/partners/authentication`, `/connect-components/...` (7 operations) |
+//! | Svix app portal (2023 paths, trailing `/`) | `http://127.0.0.1:PORT/svix` ([`Sandbox::app_portal_url`]) | `POST /api/v1/auth/{app-portal-access/{app_id}/, app/{app_id}/expire-all/, dashboard-access/{app_id}/, logout/}` |
+//! | SnapTrade | `http://127.0.0.1:PORT/snaptrade/api/v1` ([`Sandbox::snaptrade_url`]) | `/snapTrade/{registerUser, login, listUsers, deleteUser, encryptedJWT}` |
+//!
+//! The sandbox follows the providers' specs rather than echoing canned answers: Finicity
+//! tokens expire and five wrong partner secrets lock the partner (code 24302, HTTP 500);
+//! Connect Components requests need a live `Finicity-App-Token`; Svix requests need the
+//! bearer token, bodies are validated into `422` `HTTPValidationError`s and an
+//! `idempotency-key` replays the first successful response; SnapTrade requests must carry a
+//! valid HMAC `Signature`, a fresh `timestamp` and the demo `clientId`. Error bodies use
+//! each provider's documented shapes. See the crate README for every designated id and
+//! the choices made where the specs are silent.
+//!
+//! Tests can inject faults ([`Sandbox::inject`]: a status, `429` + `Retry-After`, a delay
+//! or a dropped connection for the next *n* matching requests), read per-route hit
+//! counters ([`Sandbox::stats`]) and move the sandbox clock ([`Sandbox::advance_time`]).
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use fintra_sandbox::{Fault, FaultKind, Provider, Route, Sandbox};
+//!
+//! let sandbox = Sandbox::start().await?;
+//! let creds = sandbox.credentials();
+//! println!("Finicity at {} (partner {})", sandbox.finicity_url(), creds.finicity_partner_id);
+//!
+//! // The next two SnapTrade requests fail with 503.
+//! sandbox.inject(Fault::new(Provider::SnapTrade, FaultKind::Status(503)).times(2));
+//! // ... run the code under test against sandbox.snaptrade_url() ...
+//! assert_eq!(sandbox.stats().hits(Route::FinicityCreateToken), 0);
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! The binary `fintra-sandbox [--port N]` runs the same server until Ctrl-C and exposes a
+//! small control API under `/_sandbox/` (faults, stats, clock, reset); see the README.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod app_portal;
+mod control;
+mod credentials;
+mod faults;
+mod finicity;
+mod sandbox;
+mod server;
+mod signing;
+mod snaptrade;
+mod state;
+mod stats;
+mod validate;
+mod wire;
+
+pub use app_portal::APP_PORTAL_UNKNOWN_APP_ID;
+pub use credentials::{
+    APP_PORTAL_TOKEN, Credentials, FINICITY_APP_KEY, FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET,
+    SNAPTRADE_CLIENT_ID, SNAPTRADE_CONSUMER_KEY,
+};
+pub use faults::{Fault, FaultKind, FaultTarget, Provider};
+pub use finicity::{FINICITY_MFA_INSTITUTION_LOGIN_ID, FINICITY_UNKNOWN_INSTITUTION_ID};
+pub use sandbox::{Sandbox, SandboxConfig};
+pub use stats::{Route, Stats};

@@ -1,0 +1,139 @@
+//! Buffered request/response values passed between the server loop and the provider
+//! handlers, plus small helpers shared by the handlers.
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use serde_json::Value;
+
+/// A fully read request.
+#[derive(Debug)]
+pub(crate) struct Request {
+    pub method: Method,
+    /// The path exactly as received (still percent-encoded).
+    pub path: String,
+    /// The raw query string, without `?` (empty if none).
+    pub query: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Request {
+    /// A header as UTF-8 text, if present and valid.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The decoded query parameters (first value wins).
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        url::form_urlencoded::parse(self.query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+/// A response to send.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    /// Headers to set (kept small: no `HeaderMap`, so `Result<_, Reply>` stays cheap).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// A JSON response.
+    pub fn json(status: StatusCode, body: &Value) -> Self {
+        let headers = vec![(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )];
+        Self {
+            status,
+            headers,
+            body: Bytes::from(body.to_string()),
+        }
+    }
+
+    /// A response without a body.
+    pub fn empty(status: StatusCode) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.retain(|(n, _)| *n != name);
+        self.headers.push((name, value));
+        self
+    }
+}
+
+/// Splits a path below a provider prefix into its decoded segments. `None` if a segment
+/// is not valid percent-encoded UTF-8.
+pub(crate) fn segments(sub_path: &str) -> Option<Vec<String>> {
+    sub_path
+        .trim_start_matches('/')
+        .split('/')
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .ok()
+                .map(|c| c.into_owned())
+        })
+        .collect()
+}
+
+/// `n` random ASCII letters and digits (not cryptographically strong: sandbox only).
+pub(crate) fn random_alnum(n: usize) -> String {
+    std::iter::repeat_with(fastrand::alphanumeric)
+        .take(n)
+        .collect()
+}
+
+/// A random UUID v4 in its hyphenated form.
+pub(crate) fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Whether `s` is a hyphenated UUID (36 characters).
+pub(crate) fn is_uuid(s: &str) -> bool {
+    s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
+}
+
+/// The JSON type name of a value, for validation messages.
+pub(crate) fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// The outcome of matching a request against a provider's routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Match {
+    /// A known operation.
+    Route(crate::stats::Route),
+    /// No such path.
+    NotFound,
+    /// Known path, wrong method; the value is the `Allow` header.
+    MethodNotAllowed(&'static str),
+}
+
+/// Picks the route for `method` among `(method, route)` pairs of one path.
+pub(crate) fn by_method(
+    method: &Method,
+    options: &[(Method, crate::stats::Route)],
+    allow: &'static str,
+) -> Match {
+    options
+        .iter()
+        .find(|(m, _)| m == method)
+        .map_or(Match::MethodNotAllowed(allow), |(_, r)| Match::Route(*r))
+}
