@@ -1,0 +1,275 @@
+//! The fintra demo: starts the local sandbox in-process and runs every operation of every
+//! provider through the public API, printing a short report. No network, no credentials.
+//!
+//! ```sh
+//! cargo run --example quickstart
+//! ```
+
+use std::time::{Duration, SystemTime};
+
+use fintra::app_portal::{AppPortalAccessIn, AppPortalClient, ApplicationTokenExpireIn};
+use fintra::connect_components::models::{
+    CreateConfiguration, Language, LoginFormRequest, OauthUrlRequest, ServiceAgreement,
+};
+use fintra::connect_components::{ConnectComponentsClient, ReconnectionOutcome};
+use fintra::core::secret::{ExposeSecret, SecretString};
+use fintra::core::{Client, ClientBuilder, Jitter, RetryPolicy};
+use fintra::finicity::{Credentials, FinicityClient};
+use fintra::snaptrade::{self, LoginRequest, LoginResponse, RegisterUserRequest, SnapTradeClient};
+use fintra_sandbox::{
+    FINICITY_MFA_INSTITUTION_LOGIN_ID, Fault, FaultKind, Provider, Route, Sandbox,
+};
+
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// Prints one report line.
+fn line(operation: &str, outcome: impl std::fmt::Display) {
+    println!("  ✓ {operation:<34} {outcome}");
+}
+
+/// A core builder for a sandbox base URL: quick, deterministic retries for the demo.
+fn config(base_url: String) -> ClientBuilder {
+    Client::builder().base_url(base_url).retry(
+        RetryPolicy::default()
+            .max_attempts(3)
+            .initial_backoff(Duration::from_millis(20))
+            .jitter(Jitter::None),
+    )
+}
+
+#[tokio::main]
+async fn main() -> Result {
+    let sandbox = Sandbox::start().await?;
+    let creds = sandbox.credentials();
+    println!(
+        "fintra quickstart: local sandbox at {} (no network, no real credentials)\n",
+        sandbox.base_url()
+    );
+
+    finicity(&sandbox, &creds).await?;
+    app_portal(&sandbox, &creds).await?;
+    snaptrade(&sandbox, &creds).await?;
+
+    let stats = sandbox.stats();
+    println!(
+        "\n{} requests served; {} injected faults absorbed by retries; {} CreateToken calls \
+         (the explicit one above, and one shared token for all 8 Connect Components calls).",
+        stats.total(),
+        stats.faults_injected(),
+        stats.hits(Route::FinicityCreateToken)
+    );
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+async fn finicity(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> Result {
+    println!("Finicity — Authentication");
+    let credentials = Credentials::new(
+        creds.finicity_partner_id,
+        SecretString::from(creds.finicity_partner_secret),
+        SecretString::from(creds.finicity_app_key),
+    );
+    println!("    credentials: {credentials:?}");
+    let finicity = FinicityClient::with_config(credentials, config(sandbox.finicity_url()))?;
+
+    let token = finicity.create_token(None).await?;
+    line(
+        "CreateToken",
+        format!(
+            "token issued ({} characters, Debug: {:?})",
+            token.token.expose_secret().len(),
+            token.token
+        ),
+    );
+    finicity
+        .modify_partner_secret(SecretString::from("rotated-Secret-2026"), Some(true), None)
+        .await?;
+    line(
+        "ModifyPartnerSecret",
+        "204: the client now authenticates with the new secret",
+    );
+
+    println!("Finicity — Data Connect Components");
+    let components = ConnectComponentsClient::new(&finicity);
+    let created = components
+        .create_configuration(&CreateConfiguration::new(), None)
+        .await?;
+    let id = created.id.clone().unwrap_or_default();
+    line("create configuration", format!("id {id}"));
+    // The next list call meets a 503 first: it is a GET, so core retries it.
+    sandbox.inject(Fault::new(Provider::Finicity, FaultKind::Status(503)).times(1));
+    let all = components.list_configurations(None).await?;
+    line(
+        "list configurations",
+        format!(
+            "{} configuration(s), after retrying an injected 503",
+            all.len()
+        ),
+    );
+    let got = components.get_configuration(&id, None).await?;
+    line(
+        "get configuration",
+        format!("id {}", got.id.unwrap_or_default()),
+    );
+
+    let agreement = ServiceAgreement::accepted_at(Language::En, SystemTime::now());
+    let form = components
+        .create_login_form(
+            101_732,
+            &LoginFormRequest::new(Language::En, "1005061234", agreement.clone()),
+            None,
+        )
+        .await?;
+    line(
+        "create login form",
+        format!("{} fields, form {}", form.elements.len(), form.id),
+    );
+    let oauth = components
+        .create_oauth_url(
+            102_105,
+            &OauthUrlRequest::new("https://example.com/callback", "1005061234", agreement),
+            None,
+        )
+        .await?;
+    line(
+        "create OAuth URL",
+        format!("{} …", truncate(&oauth.url, 48)),
+    );
+    match components
+        .initiate_reconnection("1005061234", 1_007_302_745, None)
+        .await?
+    {
+        ReconnectionOutcome::LoginForm(form) => line(
+            "initiate reconnection",
+            format!("201 login form with {} fields", form.elements.len()),
+        ),
+        other => line("initiate reconnection", format!("{other:?}")),
+    }
+    match components
+        .initiate_reconnection("1005061234", FINICITY_MFA_INSTITUTION_LOGIN_ID, None)
+        .await?
+    {
+        ReconnectionOutcome::MfaChallenges(sets) => {
+            let prompts: Vec<_> = sets
+                .iter()
+                .flat_map(|s| s.mfa_challenges.iter().map(|c| c.prompt.as_str()))
+                .collect();
+            line(
+                "initiate reconnection (MFA login)",
+                format!("203 MFA: {}", prompts.join(" / ")),
+            );
+        }
+        other => line("initiate reconnection (MFA login)", format!("{other:?}")),
+    }
+    components.delete_configuration(&id, None).await?;
+    line("delete configuration", "204");
+    Ok(())
+}
+
+async fn app_portal(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> Result {
+    println!("App portal — Authentication");
+    let org = AppPortalClient::with_config(
+        SecretString::from(creds.app_portal_token),
+        config(sandbox.app_portal_url()),
+    )?;
+    let app_id = "app_1srOrx2ZWZBpBUvZwXKQmoEYga2";
+    let access = org
+        .app_portal_access(app_id, &AppPortalAccessIn::new(), None)
+        .await?;
+    line(
+        "app-portal-access",
+        format!("magic link issued (Debug: {access:?})"),
+    );
+    #[allow(deprecated)]
+    let dashboard = org.dashboard_access(app_id, None).await?;
+    line(
+        "dashboard-access (deprecated)",
+        format!(
+            "token issued ({} characters)",
+            dashboard.token.expose_secret().len()
+        ),
+    );
+    // Logging out ends the session of the app-portal token itself.
+    let portal =
+        AppPortalClient::with_config(access.token.clone(), config(sandbox.app_portal_url()))?;
+    portal.logout(None).await?;
+    line("logout", "204 with the portal token");
+    org.expire_all(app_id, &ApplicationTokenExpireIn::new(), None)
+        .await?;
+    line("expire-all", "204: every portal token of the app revoked");
+    Ok(())
+}
+
+async fn snaptrade(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> Result {
+    println!("SnapTrade — Authentication (every request HMAC-signed)");
+    let client = SnapTradeClient::with_config(
+        snaptrade::Credentials::new(
+            creds.snaptrade_client_id,
+            SecretString::from(creds.snaptrade_consumer_key),
+        ),
+        config(sandbox.snaptrade_url()),
+    )?;
+    let user = client
+        .register_user(&RegisterUserRequest::new("quickstart-user"), None)
+        .await?;
+    line(
+        "registerUser",
+        format!("{} (secret {:?})", user.user_id, user.user_secret),
+    );
+    let login = client
+        .login(
+            &user.user_id,
+            &user.user_secret,
+            Some(&LoginRequest::new()),
+            None,
+        )
+        .await?;
+    match login {
+        LoginResponse::Redirect(redirect) => line(
+            "login",
+            format!(
+                "redirect link issued, session {}",
+                redirect.session_id.unwrap_or_default()
+            ),
+        ),
+        other => line("login", format!("{other:?}")),
+    }
+    // A 429 with Retry-After: 1 first; listUsers is a GET, so it waits and retries.
+    sandbox.inject(
+        Fault::new(
+            Provider::SnapTrade,
+            FaultKind::TooManyRequests {
+                retry_after_secs: 1,
+            },
+        )
+        .times(1),
+    );
+    let users = client.list_users(None).await?;
+    line(
+        "listUsers",
+        format!("{:?}, after honouring Retry-After: 1 and re-signing", users),
+    );
+    let jwt = client
+        .encrypted_jwt(&user.user_id, &user.user_secret, None)
+        .await?;
+    line(
+        "encryptedJWT",
+        format!(
+            "encrypted shared key of {} characters",
+            jwt.encrypted_shared_key.len()
+        ),
+    );
+    let deleted = client.delete_user(&user.user_id, None).await?;
+    line(
+        "deleteUser",
+        format!("{}: {}", deleted.status, deleted.detail.unwrap_or_default()),
+    );
+    Ok(())
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
