@@ -103,27 +103,34 @@ fn write_value(out: &mut String, value: &Value) {
     }
 }
 
-/// Python's `ensure_ascii` string encoding.
+/// Python's `ensure_ascii` string encoding. Runs of printable ASCII are copied at once.
 fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\u{08}' => "\\b",
+            '\u{0c}' => "\\f",
+            ' '..='~' => continue,
+            _ => "",
+        };
+        out.push_str(&s[run..i]);
+        run = i + c.len_utf8();
+        if escape.is_empty() {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
             }
+        } else {
+            out.push_str(escape);
         }
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 
@@ -206,11 +213,35 @@ pub fn signed_content(path: &str, query: &str, body: Option<&[u8]>) -> Result<St
             Err(_) => return Err(signing_error("the request body to sign is not JSON")),
         },
     };
-    let mut object = serde_json::Map::new();
-    object.insert("content".into(), content);
-    object.insert("path".into(), Value::String(path.to_owned()));
-    object.insert("query".into(), Value::String(query.to_owned()));
-    Ok(canonical_json(&Value::Object(object)))
+    // The three keys are already in sorted order: write them directly.
+    let mut out =
+        String::with_capacity(64 + path.len() + query.len() + body.map_or(0, <[u8]>::len));
+    out.push_str("{\"content\":");
+    write_value(&mut out, &content);
+    out.push_str(",\"path\":");
+    write_string(&mut out, path);
+    out.push_str(",\"query\":");
+    write_string(&mut out, query);
+    out.push('}');
+    Ok(out)
+}
+
+/// An HMAC-SHA256 keyed by the consumer key (the key schedule is computed once).
+fn keyed_mac(consumer_key: &SecretString) -> Result<Hmac<Sha256>, Error> {
+    Hmac::<Sha256>::new_from_slice(consumer_key.expose_secret().as_bytes())
+        .map_err(|_| signing_error("the consumer key cannot key an HMAC"))
+}
+
+fn sign_with(
+    mac: &Hmac<Sha256>,
+    path: &str,
+    query: &str,
+    body: Option<&[u8]>,
+) -> Result<String, Error> {
+    let content = signed_content(path, query, body)?;
+    let mut mac = mac.clone();
+    mac.update(content.as_bytes());
+    Ok(base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
 }
 
 /// The `Signature` header value for a request: base64 (standard, padded) of
@@ -221,11 +252,7 @@ pub fn signature(
     query: &str,
     body: Option<&[u8]>,
 ) -> Result<String, Error> {
-    let content = signed_content(path, query, body)?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(consumer_key.expose_secret().as_bytes())
-        .map_err(|_| signing_error("the consumer key cannot key an HMAC"))?;
-    mac.update(content.as_bytes());
-    Ok(base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+    sign_with(&keyed_mac(consumer_key)?, path, query, body)
 }
 
 /// Builds the query SnapTrade expects: `clientId`, `timestamp`, then the operation's own
@@ -260,7 +287,8 @@ pub fn signed_query(client_id: &str, timestamp: u64, existing: Option<&str>) -> 
 #[derive(Clone)]
 pub struct Signer {
     client_id: String,
-    consumer_key: SecretString,
+    /// Keyed with the consumer key; never printed.
+    mac: Result<Hmac<Sha256>, &'static str>,
 }
 
 impl Signer {
@@ -268,7 +296,7 @@ impl Signer {
     pub fn new(client_id: impl Into<String>, consumer_key: SecretString) -> Self {
         Signer {
             client_id: client_id.into(),
-            consumer_key,
+            mac: keyed_mac(&consumer_key).map_err(|_| "the consumer key cannot key an HMAC"),
         }
     }
 
@@ -293,7 +321,8 @@ impl Signer {
             http::Uri::from_parts(parts).map_err(|_| signing_error("the signed URI is invalid"))?;
         let body = request.body();
         let body = (!body.is_empty()).then_some(&body[..]);
-        let sig = SecretString::from(signature(&self.consumer_key, &path, &query, body)?);
+        let mac = self.mac.as_ref().map_err(|m| signing_error(m))?;
+        let sig = SecretString::from(sign_with(mac, &path, &query, body)?);
         let value = sensitive_header_value(SIGNATURE_HEADER, &sig)?;
         request
             .headers_mut()
