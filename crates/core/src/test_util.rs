@@ -31,8 +31,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
+use std::sync::Arc;
+
 use crate::BoxFuture;
+use crate::client::{Client, ClientBuilder};
 use crate::error::{TransportError, TransportErrorKind};
+use crate::retry::{Jitter, RetryPolicy};
 use crate::time::{Clock, Sleep};
 use crate::transport::Transport;
 
@@ -175,4 +179,22 @@ impl Sleep for VirtualTime {
         self.advance(duration);
         Box::pin(tokio::task::yield_now())
     }
+}
+
+/// A deterministic retry policy for tests: 3 attempts, waiting 100 ms then 200 ms (no jitter).
+pub fn deterministic_retry() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(3)
+        .initial_backoff(Duration::from_millis(100))
+        .jitter(Jitter::None)
+}
+
+/// A client builder for tests: `base_url`, [`deterministic_retry`], and `time` as both clock
+/// and sleeper, so retries complete at once and their waits are recorded.
+pub fn virtual_builder(base_url: impl Into<String>, time: &Arc<VirtualTime>) -> ClientBuilder {
+    Client::builder()
+        .base_url(base_url)
+        .retry(deterministic_retry())
+        .clock(time.clone())
+        .sleep(time.clone())
 }

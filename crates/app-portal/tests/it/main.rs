@@ -10,12 +10,11 @@ mod secrets;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use fintra_app_portal::AppPortalClient;
+use fintra_core::ClientBuilder;
 use fintra_core::secret::SecretString;
 use fintra_core::test_util::VirtualTime;
-use fintra_core::{ClientBuilder, Jitter, RetryPolicy};
 use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 
 /// A token with the EU suffix (the base URL is overridden in every test).
@@ -29,15 +28,7 @@ pub const USER_AGENT: &str = concat!("fintra-app-portal/", env!("CARGO_PKG_VERSI
 
 /// A core builder pointed at the mock server, on virtual time, with deterministic backoff.
 pub fn builder(server: &MockServer, time: &Arc<VirtualTime>) -> ClientBuilder {
-    ClientBuilder::new()
-        .base_url(server.base_url())
-        .clock(time.clone())
-        .sleep(time.clone())
-        .retry(
-            RetryPolicy::default()
-                .initial_backoff(Duration::from_millis(100))
-                .jitter(Jitter::None),
-        )
+    fintra_core::test_util::virtual_builder(server.base_url(), time)
 }
 
 /// A client for the mock server and its virtual time.

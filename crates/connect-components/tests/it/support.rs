@@ -1,14 +1,12 @@
 //! Shared helpers.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use fintra_connect_components::ConnectComponentsClient;
 use fintra_connect_components::models::{
     Language, LoginFormRequest, OauthUrlRequest, ServiceAgreement,
 };
 use fintra_core::test_util::VirtualTime;
-use fintra_core::{Client, Jitter, RetryPolicy};
 use fintra_finicity::{Credentials, FinicityClient, TokenSettings};
 use httpmock::{Mock, MockServer};
 use serde_json::json;
@@ -31,16 +29,7 @@ pub fn setup(server: &MockServer) -> Setup {
 
 pub fn setup_with(server: &MockServer, settings: TokenSettings) -> Setup {
     let time = Arc::new(VirtualTime::default());
-    let config = Client::builder()
-        .base_url(server.base_url())
-        .retry(
-            RetryPolicy::default()
-                .max_attempts(3)
-                .initial_backoff(Duration::from_millis(100))
-                .jitter(Jitter::None),
-        )
-        .clock(time.clone())
-        .sleep(time.clone());
+    let config = fintra_core::test_util::virtual_builder(server.base_url(), &time);
     let credentials = Credentials::new(
         "1234583871234",
         "aqJ5Ic4SEVx2IgDQ6oR4".into(),

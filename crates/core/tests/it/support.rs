@@ -1,26 +1,15 @@
 //! Shared helpers.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
+use fintra_core::ClientBuilder;
 use fintra_core::test_util::VirtualTime;
-use fintra_core::{Client, ClientBuilder, Jitter, RetryPolicy};
 
-/// A deterministic policy: 3 attempts, 100 ms then 200 ms.
-pub fn policy() -> RetryPolicy {
-    RetryPolicy::default()
-        .max_attempts(3)
-        .initial_backoff(Duration::from_millis(100))
-        .jitter(Jitter::None)
-}
+pub use fintra_core::test_util::deterministic_retry as policy;
 
 /// A builder on virtual time pointed at `base`.
 pub fn builder(base: &str, time: &Arc<VirtualTime>) -> ClientBuilder {
-    Client::builder()
-        .base_url(base)
-        .retry(policy())
-        .clock(time.clone())
-        .sleep(time.clone())
+    fintra_core::test_util::virtual_builder(base, time)
 }
 
 /// Collects every field value recorded by tracing spans and events, to prove secrets never

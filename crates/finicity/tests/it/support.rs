@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fintra_core::test_util::VirtualTime;
-use fintra_core::{Client, ClientBuilder, Jitter, Operation, RequestOptions, RetryPolicy};
+use fintra_core::{ClientBuilder, Operation, RequestOptions};
 use fintra_finicity::{Credentials, FinicityClient, TokenSettings};
 use httpmock::{Mock, MockServer};
 use serde_json::json;
@@ -21,16 +21,7 @@ pub fn credentials() -> Credentials {
 
 /// Three attempts, 100 ms then 200 ms, on virtual time.
 pub fn config(server: &MockServer, time: &Arc<VirtualTime>) -> ClientBuilder {
-    Client::builder()
-        .base_url(server.base_url())
-        .retry(
-            RetryPolicy::default()
-                .max_attempts(3)
-                .initial_backoff(Duration::from_millis(100))
-                .jitter(Jitter::None),
-        )
-        .clock(time.clone())
-        .sleep(time.clone())
+    fintra_core::test_util::virtual_builder(server.base_url(), time)
 }
 
 pub fn client(server: &MockServer, time: &Arc<VirtualTime>) -> FinicityClient {
