@@ -10,7 +10,6 @@
 //! cargo bench -p fintra-snaptrade --bench signing -- --check # also exit 1 if over target
 //! ```
 
-use std::future::Future;
 use std::hint::black_box;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant, UNIX_EPOCH};
