@@ -1,0 +1,261 @@
+//! Shared set-up: sandbox, client configuration, a recording transport and a log capture.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use fintra::app_portal::AppPortalClient;
+use fintra::connect_components::ConnectComponentsClient;
+use fintra::core::secret::SecretString;
+use fintra::core::test_util::VirtualTime;
+use fintra::core::{
+    BoxFuture, Client, ClientBuilder, Jitter, ReqwestTransport, RetryPolicy, Transport,
+    TransportError,
+};
+use fintra::finicity::{Credentials, FinicityClient};
+use fintra::snaptrade::{self, SnapTradeClient};
+use fintra_sandbox::{Sandbox, SandboxConfig};
+use http::{HeaderMap, Method, Uri};
+
+/// Backoff before the first retry (doubles after); instant with [`VirtualTime`].
+pub const BACKOFF: Duration = Duration::from_millis(10);
+
+/// A sandbox with the default configuration.
+pub async fn sandbox() -> Sandbox {
+    Sandbox::start().await.unwrap()
+}
+
+/// A sandbox with a custom configuration.
+pub async fn sandbox_with(config: SandboxConfig) -> Sandbox {
+    config.start().await.unwrap()
+}
+
+/// The test retry policy: 3 attempts, 10 ms then 20 ms, no jitter.
+pub fn retry_policy() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(3)
+        .initial_backoff(BACKOFF)
+        .jitter(Jitter::None)
+}
+
+/// A virtual clock + sleeper that starts at the current wall-clock time.
+pub fn time() -> Arc<VirtualTime> {
+    Arc::new(VirtualTime::starting_at(SystemTime::now()))
+}
+
+/// Core settings for `base_url`: fast deterministic retries, `time` as clock and sleeper,
+/// the default reqwest transport.
+pub fn config(base_url: String, time: &Arc<VirtualTime>) -> ClientBuilder {
+    Client::builder()
+        .base_url(base_url)
+        .retry(retry_policy())
+        .timeout(Duration::from_secs(5))
+        .clock(time.clone())
+        .sleep(time.clone())
+}
+
+/// The sandbox's demo Finicity credentials, with `secret` as the partner secret.
+pub fn finicity_credentials(sandbox: &Sandbox, secret: &str) -> Credentials {
+    let creds = sandbox.credentials();
+    Credentials::new(
+        creds.finicity_partner_id,
+        SecretString::from(secret),
+        SecretString::from(creds.finicity_app_key),
+    )
+}
+
+/// A Finicity client with the demo credentials.
+pub fn finicity(sandbox: &Sandbox) -> (FinicityClient, Arc<VirtualTime>) {
+    let secret = sandbox.credentials().finicity_partner_secret;
+    finicity_with_secret(sandbox, secret)
+}
+
+/// A Finicity client with the demo credentials but `secret` as partner secret.
+pub fn finicity_with_secret(sandbox: &Sandbox, secret: &str) -> (FinicityClient, Arc<VirtualTime>) {
+    let time = time();
+    let client = FinicityClient::with_config(
+        finicity_credentials(sandbox, secret),
+        config(sandbox.finicity_url(), &time),
+    )
+    .unwrap();
+    (client, time)
+}
+
+/// A Connect Components client over a fresh Finicity client with the demo credentials.
+pub fn components(
+    sandbox: &Sandbox,
+) -> (ConnectComponentsClient, FinicityClient, Arc<VirtualTime>) {
+    let (finicity, time) = finicity(sandbox);
+    (ConnectComponentsClient::new(&finicity), finicity, time)
+}
+
+/// An app-portal client authenticated with `token`.
+pub fn app_portal_with(token: SecretString, builder: ClientBuilder) -> AppPortalClient {
+    AppPortalClient::with_config(token, builder).unwrap()
+}
+
+/// An app-portal client with the organisation token.
+pub fn app_portal(sandbox: &Sandbox) -> (AppPortalClient, Arc<VirtualTime>) {
+    let time = time();
+    let token = SecretString::from(sandbox.credentials().app_portal_token);
+    let client = app_portal_with(token, config(sandbox.app_portal_url(), &time));
+    (client, time)
+}
+
+/// SnapTrade credentials with the demo client id and `consumer_key`.
+pub fn snaptrade_credentials(sandbox: &Sandbox, consumer_key: &str) -> snaptrade::Credentials {
+    snaptrade::Credentials::new(
+        sandbox.credentials().snaptrade_client_id,
+        SecretString::from(consumer_key),
+    )
+}
+
+/// A SnapTrade client with the demo credentials.
+pub fn snaptrade(sandbox: &Sandbox) -> (SnapTradeClient, Arc<VirtualTime>) {
+    let time = time();
+    let client = SnapTradeClient::with_config(
+        snaptrade_credentials(sandbox, sandbox.credentials().snaptrade_consumer_key),
+        config(sandbox.snaptrade_url(), &time),
+    )
+    .unwrap();
+    (client, time)
+}
+
+/// What [`Recording`] saw of one request.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: Method,
+    pub uri: Uri,
+    pub headers: HeaderMap,
+}
+
+impl Seen {
+    /// A header value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// A query parameter (raw, not percent-decoded).
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.uri.query()?.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then_some(v)
+        })
+    }
+}
+
+/// The default reqwest transport, recording every request it sends (as signed).
+#[derive(Debug)]
+pub struct Recording {
+    inner: ReqwestTransport,
+    seen: Mutex<Vec<Seen>>,
+}
+
+impl Recording {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Recording {
+            inner: ReqwestTransport::default_client().unwrap(),
+            seen: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Transport for Recording {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+        max_response_bytes: usize,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
+        self.seen.lock().unwrap().push(Seen {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            headers: request.headers().clone(),
+        });
+        self.inner.send(request, max_response_bytes)
+    }
+}
+
+/// A `tracing` subscriber that writes every span name, field and event value to a string.
+#[derive(Debug, Clone, Default)]
+pub struct CapturedLogs(Arc<Mutex<String>>);
+
+struct Visitor<'a>(&'a mut String);
+
+impl tracing::field::Visit for Visitor<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, "{}={:?} ", field.name(), value);
+    }
+
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        let _ = write!(self.0, "{}={} ", field.name(), value);
+    }
+
+    fn record_error(
+        &mut self,
+        field: &tracing::field::Field,
+        value: &(dyn std::error::Error + 'static),
+    ) {
+        let _ = write!(self.0, "{}={} / {:?} ", field.name(), value, value);
+    }
+}
+
+impl tracing::Subscriber for CapturedLogs {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::always()
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::TRACE)
+    }
+
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut out = self.0.lock().unwrap();
+        let _ = write!(out, "span {} ", span.metadata().name());
+        span.record(&mut Visitor(&mut out));
+        out.push('\n');
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut out = self.0.lock().unwrap();
+        out.push_str("record ");
+        values.record(&mut Visitor(&mut out));
+        out.push('\n');
+    }
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut out = self.0.lock().unwrap();
+        let _ = write!(
+            out,
+            "event {} {} ",
+            event.metadata().level(),
+            event.metadata().target()
+        );
+        event.record(&mut Visitor(&mut out));
+        out.push('\n');
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+impl CapturedLogs {
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+}
