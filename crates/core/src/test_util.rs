@@ -26,6 +26,7 @@
 //! ```
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -197,4 +198,92 @@ pub fn virtual_builder(base_url: impl Into<String>, time: &Arc<VirtualTime>) -> 
         .retry(deterministic_retry())
         .clock(time.clone())
         .sleep(time.clone())
+}
+
+/// A `tracing` subscriber that writes every span name, span field and event field to a
+/// string, so a test can prove that no secret reaches logs.
+///
+/// Install it with `tracing::subscriber::set_default(logs.clone())` for the test's thread.
+/// When other tests of the same binary run on other threads, also keep a second
+/// [`tracing::Dispatch`] alive (e.g. of `tracing::subscriber::NoSubscriber`): with a single
+/// registered dispatcher, tracing caches a callsite first hit on another thread as
+/// uninteresting, and this subscriber would miss it.
+#[derive(Debug, Clone, Default)]
+pub struct CapturedLogs(Arc<Mutex<String>>);
+
+impl CapturedLogs {
+    /// Everything recorded so far.
+    pub fn text(&self) -> String {
+        lock(&self.0).clone()
+    }
+}
+
+struct Visitor<'a>(&'a mut String);
+
+impl tracing::field::Visit for Visitor<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, "{}={:?} ", field.name(), value);
+    }
+
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        let _ = write!(self.0, "{}={} ", field.name(), value);
+    }
+
+    fn record_error(
+        &mut self,
+        field: &tracing::field::Field,
+        value: &(dyn std::error::Error + 'static),
+    ) {
+        let _ = write!(self.0, "{}={} / {:?} ", field.name(), value, value);
+    }
+}
+
+impl tracing::Subscriber for CapturedLogs {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::always()
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::TRACE)
+    }
+
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut out = lock(&self.0);
+        let _ = write!(out, "span {} ", span.metadata().name());
+        span.record(&mut Visitor(&mut out));
+        out.push('\n');
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut out = lock(&self.0);
+        out.push_str("record ");
+        values.record(&mut Visitor(&mut out));
+        out.push('\n');
+    }
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut out = lock(&self.0);
+        let _ = write!(
+            out,
+            "event {} {} ",
+            event.metadata().level(),
+            event.metadata().target()
+        );
+        event.record(&mut Visitor(&mut out));
+        out.push('\n');
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
 }

@@ -72,7 +72,10 @@ async fn credential_types_never_print_their_secret() {
 #[tokio::test]
 async fn secrets_never_reach_logs_or_errors() {
     let logs = CapturedLogs::default();
-    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(logs.clone()));
+    let _guard = tracing::subscriber::set_default(logs.clone());
+    // Keeps callsites first hit by other test threads from being cached as uninteresting
+    // (see `CapturedLogs`).
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
 
     let mock = Arc::new(MockTransport::new());
     mock.push_json(503, r#"{"code":"unavailable"}"#)

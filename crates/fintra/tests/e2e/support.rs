@@ -1,6 +1,5 @@
 //! Shared set-up: sandbox, client configuration, a recording transport and a log capture.
 
-use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -180,82 +179,4 @@ impl Transport for Recording {
     }
 }
 
-/// A `tracing` subscriber that writes every span name, field and event value to a string.
-#[derive(Debug, Clone, Default)]
-pub struct CapturedLogs(Arc<Mutex<String>>);
-
-struct Visitor<'a>(&'a mut String);
-
-impl tracing::field::Visit for Visitor<'_> {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        let _ = write!(self.0, "{}={:?} ", field.name(), value);
-    }
-
-    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-        let _ = write!(self.0, "{}={} ", field.name(), value);
-    }
-
-    fn record_error(
-        &mut self,
-        field: &tracing::field::Field,
-        value: &(dyn std::error::Error + 'static),
-    ) {
-        let _ = write!(self.0, "{}={} / {:?} ", field.name(), value, value);
-    }
-}
-
-impl tracing::Subscriber for CapturedLogs {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-
-    fn register_callsite(
-        &self,
-        _: &'static tracing::Metadata<'static>,
-    ) -> tracing::subscriber::Interest {
-        tracing::subscriber::Interest::always()
-    }
-
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        Some(tracing::level_filters::LevelFilter::TRACE)
-    }
-
-    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        let mut out = self.0.lock().unwrap();
-        let _ = write!(out, "span {} ", span.metadata().name());
-        span.record(&mut Visitor(&mut out));
-        out.push('\n');
-        tracing::span::Id::from_u64(1)
-    }
-
-    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        let mut out = self.0.lock().unwrap();
-        out.push_str("record ");
-        values.record(&mut Visitor(&mut out));
-        out.push('\n');
-    }
-
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-
-    fn event(&self, event: &tracing::Event<'_>) {
-        let mut out = self.0.lock().unwrap();
-        let _ = write!(
-            out,
-            "event {} {} ",
-            event.metadata().level(),
-            event.metadata().target()
-        );
-        event.record(&mut Visitor(&mut out));
-        out.push('\n');
-    }
-
-    fn enter(&self, _: &tracing::span::Id) {}
-
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
-impl CapturedLogs {
-    pub fn text(&self) -> String {
-        self.0.lock().unwrap().clone()
-    }
-}
+pub use fintra_core::test_util::CapturedLogs;
