@@ -35,6 +35,11 @@ const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VE
 /// other Finicity API clients (e.g. `fintra-connect-components`) from it so that they share
 /// the same token.
 ///
+/// Create **one** `FinicityClient` per partner account and clone it: the token cache and the
+/// lockout guard live in the client, so two independently built clients each fetch their
+/// own token and each count credential failures separately (together they could reach
+/// Finicity's five-failure lock).
+///
 /// ```no_run
 /// # async fn run() -> Result<(), fintra_core::Error> {
 /// use fintra_finicity::{Credentials, FinicityClient};
