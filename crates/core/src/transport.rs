@@ -153,6 +153,20 @@ fn map_reqwest_error(err: reqwest::Error, fallback: TransportErrorKind) -> Trans
 /// without a bundled crypto provider, and this function installs `ring` as the process-wide
 /// rustls default when no other provider is installed yet.
 ///
+/// Certificates are verified against the operating system's trust store (on Linux, the
+/// `ca-certificates` files). In a minimal container without one, building the default client
+/// fails with a configuration error; add roots with `tls_certs_merge` / `tls_certs_only`.
+/// A private CA is trusted the same way:
+///
+/// ```no_run
+/// # fn run(ca_der: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+/// use fintra_core::reqwest::Certificate;
+/// let http = fintra_core::reqwest_client_builder()
+///     .tls_certs_merge([Certificate::from_der(ca_der)?])
+///     .build()?;
+/// # let _ = http; Ok(()) }
+/// ```
+///
 /// ```
 /// let http = fintra_core::reqwest_client_builder()
 ///     .pool_max_idle_per_host(4)

@@ -1,5 +1,5 @@
-//! Integration tests of fintra-core against a real loopback HTTP server (httpmock) and the
-//! mock transport.
+//! Integration tests of fintra-core against a real loopback HTTP server (httpmock), a loopback
+//! HTTPS server (tokio-rustls) and the mock transport.
 
 #![allow(clippy::unwrap_used)] // a test may panic on an unexpected result
 
@@ -8,4 +8,5 @@ mod errors;
 mod redaction;
 mod retries;
 mod support;
+mod tls;
 mod transport;
