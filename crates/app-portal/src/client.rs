@@ -247,6 +247,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn app_id_pattern() {
+        assert!(validate_app_id("app_1srOrx2ZWZBpBUvZwXKQmoEYga2").is_ok());
+        assert!(validate_app_id("unique-app.identifier").is_ok());
+        assert!(validate_app_id("").is_err());
+        assert!(validate_app_id("a/b").is_err());
+    }
+
+    #[test]
     fn every_region_suffix_maps_to_its_host() {
         for (suffix, url) in [
             ("us", "https://api.us.svix.com"),

@@ -2,6 +2,7 @@
 //! [`fintra_core::InvalidRequest`]s and nothing is sent.
 
 use fintra_core::InvalidRequest;
+use fintra_core::format::{is_date_time, is_uuid};
 
 use crate::models::{
     AccountClassification, CreateConfiguration, Language, LoginFormRequest, OauthUrlRequest,
@@ -10,12 +11,7 @@ use crate::models::{
 
 /// A UUID in its 36-character hyphenated form (`format: uuid`, `minLength`/`maxLength` 36).
 pub(crate) fn uuid(field: &'static str, value: &str) -> Result<(), InvalidRequest> {
-    let ok = value.len() == 36
-        && value.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        });
-    if ok {
+    if is_uuid(value) {
         Ok(())
     } else {
         Err(InvalidRequest::new(
@@ -37,53 +33,6 @@ fn language(field: &'static str, value: &Language) -> Result<(), InvalidRequest>
         return Err(InvalidRequest::new(field, "must not be empty"));
     }
     Ok(())
-}
-
-fn digits(s: &str, range: std::ops::RangeInclusive<u32>) -> bool {
-    s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u32>().is_ok_and(|n| range.contains(&n))
-}
-
-/// An RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
-fn is_date_time(s: &str) -> bool {
-    let (Some(date), Some(rest)) = (s.get(..10), s.get(11..)) else {
-        return false;
-    };
-    if !matches!(s.as_bytes().get(10), Some(b'T' | b't')) {
-        return false;
-    }
-    let mut d = date.split('-');
-    let date_ok = matches!(
-        (d.next(), d.next(), d.next(), d.next()),
-        (Some(y), Some(m), Some(day), None)
-            if y.len() == 4 && digits(y, 0..=9999) && m.len() == 2 && digits(m, 1..=12)
-                && day.len() == 2 && digits(day, 1..=31)
-    );
-    let Some(time) = rest.get(..8) else {
-        return false;
-    };
-    let mut t = time.split(':');
-    let time_ok = matches!(
-        (t.next(), t.next(), t.next(), t.next()),
-        (Some(h), Some(m), Some(sec), None)
-            if h.len() == 2 && digits(h, 0..=23) && m.len() == 2 && digits(m, 0..=59)
-                && sec.len() == 2 && digits(sec, 0..=60)
-    );
-    let mut zone = &rest[8..];
-    if let Some(frac) = zone.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return false;
-        }
-        zone = &frac[n..];
-    }
-    let zone_ok = matches!(zone, "Z" | "z")
-        || (zone.len() == 6
-            && zone.is_ascii()
-            && matches!(zone.as_bytes()[0], b'+' | b'-')
-            && zone.as_bytes()[3] == b':'
-            && digits(&zone[1..3], 0..=23)
-            && digits(&zone[4..6], 0..=59));
-    date_ok && time_ok && zone_ok
 }
 
 fn service_agreement(value: &ServiceAgreement) -> Result<(), InvalidRequest> {
@@ -166,32 +115,6 @@ pub(crate) fn oauth_url(body: &OauthUrlRequest) -> Result<(), InvalidRequest> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn date_times() {
-        for ok in [
-            "2024-11-28T18:25:32+00:00",
-            "2024-11-28T18:25:32Z",
-            "2024-11-28t18:25:32.123456-05:30",
-            "2024-02-29T23:59:60Z",
-        ] {
-            assert!(is_date_time(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "2024-11-28",
-            "2024-11-28 18:25:32Z",
-            "2024-13-28T18:25:32Z",
-            "2024-11-28T24:00:00Z",
-            "2024-11-28T18:25:32",
-            "2024-11-28T18:25:32.Z",
-            "2024-11-28T18:25:32+0000",
-            "２024-11-28T18:25:32Z",
-            "2024-11-28T18:25:32+é:0",
-        ] {
-            assert!(!is_date_time(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn uuids() {

@@ -41,6 +41,7 @@
 pub mod auth;
 mod client;
 mod error;
+pub mod format;
 mod operation;
 pub mod retry;
 pub mod secret;

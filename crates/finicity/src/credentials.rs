@@ -146,6 +146,15 @@ mod tests {
     }
 
     #[test]
+    fn policy_examples() {
+        assert!(check("OrU7tjiA3tIspCgb85xV").is_ok());
+        assert!(check("short1").is_err());
+        assert!(check("onlyletterslong").is_err());
+        assert!(check("1234567890123").is_err());
+        assert!(check("has space 1234").is_err());
+    }
+
+    #[test]
     fn policy_boundaries() {
         assert!(check("abcdefghij12").is_ok()); // 12
         assert!(check("abcdefghij1").is_err()); // 11

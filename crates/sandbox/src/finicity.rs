@@ -13,8 +13,10 @@ use serde_json::{Map, Value, json};
 use crate::credentials::{FINICITY_APP_KEY, FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET};
 use crate::state::{BoundedMap, Shared, later};
 use crate::stats::Route;
-use crate::validate::{is_date_time, is_valid_partner_secret};
-use crate::wire::{self, Match, Reply, Request, is_uuid, random_alnum, type_name, uuid};
+use crate::wire::{self, Match, Reply, Request, random_alnum, type_name, uuid};
+use fintra_core::format::{is_date_time, is_uuid};
+use fintra_core::secret::SecretString;
+use fintra_finicity::validate_partner_secret;
 
 /// The `institution_login_id` for which `POST …/reconnections` answers `203` with MFA
 /// challenges instead of `201` with a login form.
@@ -360,7 +362,7 @@ fn modify_secret(shared: &Shared, st: &mut FinicityState, req: &Request) -> Resu
         return Err(invalid_credentials());
     }
     st.consecutive_failures = 0;
-    if !is_valid_partner_secret(new_secret) {
+    if validate_partner_secret(&SecretString::from(new_secret)).is_err() {
         return Err(shape_a(
             StatusCode::BAD_REQUEST,
             json!("24437"),

@@ -55,7 +55,6 @@ mod signing;
 mod snaptrade;
 mod state;
 mod stats;
-mod validate;
 mod wire;
 
 pub use app_portal::APP_PORTAL_UNKNOWN_APP_ID;

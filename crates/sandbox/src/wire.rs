@@ -98,11 +98,6 @@ pub(crate) fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Whether `s` is a hyphenated UUID (36 characters).
-pub(crate) fn is_uuid(s: &str) -> bool {
-    s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
-}
-
 /// The JSON type name of a value, for validation messages.
 pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
