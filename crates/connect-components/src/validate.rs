@@ -117,20 +117,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uuids() {
+    fn uuid_errors_name_the_field() {
+        // The format itself is tested with fintra_core::format::is_uuid.
         assert!(uuid("id", "605543e1-f507-48ad-8127-95c40566597b").is_ok());
-        assert!(uuid("id", "605543E1-F507-48AD-8127-95C40566597B").is_ok());
-        for bad in [
-            "",
-            "605543e1f50748ad812795c40566597b",
-            "605543e1-f507-48ad-8127-95c40566597",
-            "605543e1-f507-48ad-8127-95c40566597bb",
-            "605543e1-f507-48ad-8127_95c40566597b",
-            "g05543e1-f507-48ad-8127-95c40566597b",
-            "../../../../../../../../../../../etc",
-        ] {
-            assert!(uuid("id", bad).is_err(), "{bad}");
-        }
+        let err = uuid("configurationId", "../etc").unwrap_err();
+        assert_eq!(err.field(), "configurationId");
     }
 
     #[test]
