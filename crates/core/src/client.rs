@@ -740,6 +740,7 @@ impl Client {
                 op.id
             )));
         }
+        crate::path::check_path(op.id, &op.path)?;
         let mut url = format!("{}{}", inner.base.prefix, op.path);
         if !op.query.is_empty() {
             let mut query = url::form_urlencoded::Serializer::new(String::new());

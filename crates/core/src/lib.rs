@@ -43,6 +43,7 @@ mod client;
 mod error;
 pub mod format;
 mod operation;
+mod path;
 pub mod retry;
 pub mod secret;
 #[cfg(feature = "test-util")]
@@ -55,7 +56,8 @@ pub use error::{
     ApiError, AuthError, AuthErrorKind, BoxError, DecodeError, Error, InvalidRequest,
     TransportError, TransportErrorKind,
 };
-pub use operation::{Idempotency, IdempotencyKey, Operation, RequestOptions, encode_path_segment};
+pub use operation::{Idempotency, IdempotencyKey, Operation, RequestOptions};
+pub use path::{PathSegment, encode_path_segment};
 pub use retry::{Jitter, RetryPolicy};
 pub use transport::{
     DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport, Transport, reqwest_client_builder,

@@ -10,30 +10,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
 use crate::error::{Error, InvalidRequest};
 use crate::retry::RetryPolicy;
 use crate::secret::{ExposeSecret, REDACTED, SecretString};
-
-/// Characters left as they are in a path segment: RFC 3986 unreserved.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Percent-encodes one path parameter so it cannot add segments or a query.
-///
-/// ```
-/// assert_eq!(fintra_core::encode_path_segment("a/b c?d").to_string(), "a%2Fb%20c%3Fd");
-/// assert_eq!(fintra_core::encode_path_segment("app_1srOrx2ZWZBpBUvZwXKQmoEYga2").to_string(),
-///            "app_1srOrx2ZWZBpBUvZwXKQmoEYga2");
-/// ```
-pub fn encode_path_segment(segment: &str) -> impl fmt::Display + '_ {
-    utf8_percent_encode(segment, SEGMENT)
-}
 
 /// Whether an operation may be sent more than once.
 #[derive(Debug, Clone, PartialEq, Eq)]

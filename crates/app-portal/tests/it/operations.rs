@@ -314,3 +314,24 @@ fn base_url_comes_from_the_token_region_unless_set() {
     .unwrap();
     assert_eq!(ok.base_url(), "https://api.svix.com");
 }
+
+#[tokio::test]
+async fn dot_segment_app_ids_send_nothing() {
+    // `..` once reached `POST /api/v1/auth/expire-all/` with the bearer token.
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|_, then| {
+            then.status(204);
+        })
+        .await;
+    let (client, _) = client(&server);
+    for app_id in ["..", "."] {
+        let body = ApplicationTokenExpireIn::new().expiry(60);
+        let err = client.expire_all(app_id, &body, None).await.unwrap_err();
+        assert!(
+            matches!(err, fintra_core::Error::InvalidRequest(_)),
+            "{app_id}: {err:?}"
+        );
+    }
+    any.assert_calls_async(0).await;
+}

@@ -141,3 +141,27 @@ async fn invalid_requests_are_rejected_before_sending() {
     }
     any.assert_calls_async(0).await;
 }
+
+#[tokio::test]
+async fn dot_segment_customer_ids_send_nothing() {
+    // `..` once reached `POST /connect-components/institution-login-ids/42/reconnections`.
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(201);
+        })
+        .await;
+    let s = setup(&server);
+    for customer_id in ["..", "."] {
+        let result = s
+            .components
+            .initiate_reconnection(customer_id, INSTITUTION_LOGIN_ID, None)
+            .await;
+        assert!(
+            matches!(result, Err(Error::InvalidRequest(_))),
+            "{customer_id}: {result:?}"
+        );
+    }
+    any.assert_calls_async(0).await;
+}

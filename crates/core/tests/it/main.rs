@@ -5,6 +5,7 @@
 
 mod auth;
 mod errors;
+mod properties;
 mod redaction;
 mod retries;
 mod support;

@@ -1,0 +1,149 @@
+//! Path parameters: percent-encoding one segment, and the check every operation path passes
+//! before anything is sent.
+//!
+//! A path parameter that is empty, `.` or `..` would change the route once a URL parser
+//! removes dot segments (`/apps/../expire-all` becomes `/expire-all`) or collapses the
+//! parameter (`/configurations/` lists instead of fetching). Such a value cannot be encoded
+//! safely, so [`encode_path_segment`] writes a reserved marker for it, and the client rejects
+//! any path holding that marker, a dot segment (also percent-encoded: `%2e`), an empty inner
+//! segment, a `?`, `#` or `\` with [`InvalidRequest`] before sending.
+
+use std::fmt;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+use crate::error::InvalidRequest;
+
+/// Characters left as they are in a path segment: RFC 3986 unreserved.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// What [`PathSegment`] writes for a value that must never reach a path. Percent-encoding
+/// never produces `{`, so no real value can look like it.
+const REJECTED: &str = "{rejected-path-parameter}";
+
+/// One percent-encoded path parameter; see [`encode_path_segment`].
+#[derive(Debug, Clone, Copy)]
+pub struct PathSegment<'a>(&'a str);
+
+impl PathSegment<'_> {
+    /// Whether the value can be used as a path segment (it is not empty, `.` or `..`).
+    ///
+    /// ```
+    /// use fintra_core::encode_path_segment;
+    /// assert!(encode_path_segment("app_1").is_valid());
+    /// assert!(!encode_path_segment("..").is_valid());
+    /// ```
+    pub fn is_valid(&self) -> bool {
+        !matches!(self.0, "" | "." | "..")
+    }
+}
+
+impl fmt::Display for PathSegment<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_valid() {
+            fmt::Display::fmt(&utf8_percent_encode(self.0, SEGMENT), f)
+        } else {
+            f.write_str(REJECTED)
+        }
+    }
+}
+
+/// Percent-encodes one path parameter so it cannot add segments or a query.
+///
+/// An empty, `.` or `..` value cannot be made safe: it is written as a reserved marker and
+/// the client fails the call with [`crate::Error::InvalidRequest`] without sending anything.
+///
+/// ```
+/// assert_eq!(fintra_core::encode_path_segment("a/b c?d").to_string(), "a%2Fb%20c%3Fd");
+/// assert_eq!(fintra_core::encode_path_segment("app_1srOrx2ZWZBpBUvZwXKQmoEYga2").to_string(),
+///            "app_1srOrx2ZWZBpBUvZwXKQmoEYga2");
+/// ```
+pub fn encode_path_segment(segment: &str) -> PathSegment<'_> {
+    PathSegment(segment)
+}
+
+/// Checks an operation's encoded path: it starts with `/`, holds no rejected parameter, no
+/// dot segment (plain or percent-encoded), no empty segment except a trailing slash, and no
+/// `?`, `#` or `\`.
+pub(crate) fn check_path(operation: &str, path: &str) -> Result<(), InvalidRequest> {
+    let fail = |reason: String| Err(InvalidRequest::new("path", reason));
+    let Some(rest) = path.strip_prefix('/') else {
+        return fail(format!(
+            "operation {operation}: the path does not start with `/`"
+        ));
+    };
+    if let Some(c) = path.chars().find(|c| matches!(c, '?' | '#' | '\\')) {
+        return fail(format!(
+            "operation {operation}: the path holds `{c}`; encode path parameters with \
+             fintra_core::encode_path_segment and pass query parameters with Operation::query"
+        ));
+    }
+    let count = rest.split('/').count();
+    for (i, segment) in rest.split('/').enumerate() {
+        if segment.contains(REJECTED) || is_dot_segment(segment) {
+            return fail(format!(
+                "operation {operation}: a path parameter is empty, `.` or `..`, which would \
+                 change the route; nothing was sent (pass the real id)"
+            ));
+        }
+        if segment.is_empty() && i + 1 != count {
+            return fail(format!(
+                "operation {operation}: the path has an empty segment (`//`), which would \
+                 change the route; nothing was sent (a path parameter is probably empty)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `.` or `..`, also percent-encoded (`%2e`, `.%2E`...), as URL parsers recognise them.
+fn is_dot_segment(segment: &str) -> bool {
+    if segment.len() > 6 {
+        return false;
+    }
+    matches!(
+        &*percent_decode_str(segment).collect::<Vec<u8>>(),
+        b"." | b".."
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_and_empty_values_are_rejected() {
+        for bad in ["", ".", ".."] {
+            let path = format!("/apps/{}/expire-all/", encode_path_segment(bad));
+            assert!(check_path("Op", &path).is_err(), "{bad:?}");
+        }
+        for good in ["...", ".a", "a.", "%2e", "a b"] {
+            let path = format!("/apps/{}/expire-all/", encode_path_segment(good));
+            assert!(check_path("Op", &path).is_ok(), "{good:?} -> {path}");
+        }
+    }
+
+    #[test]
+    fn raw_paths_are_checked_too() {
+        for bad in [
+            "/a/../b",
+            "/a/./b",
+            "/a/%2e%2E/b",
+            "/a/.%2e",
+            "/a//b",
+            "/a?b=c",
+            "/a#b",
+            "/a\\b",
+            "a/b",
+        ] {
+            assert!(check_path("Op", bad).is_err(), "{bad}");
+        }
+        for good in ["/", "/a/b/", "/a/b", "/a/%252e%252e/b"] {
+            assert!(check_path("Op", good).is_ok(), "{good}");
+        }
+    }
+}
