@@ -20,7 +20,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use crate::BoxFuture;
 use crate::error::Error;
 use crate::secret::{REDACTED, SecretString, sensitive_header_value};
-use crate::time::Clock;
+use crate::time::{Clock, saturating_add};
 
 /// What a signer knows about the attempt it signs.
 #[derive(Debug, Clone, Copy)]
@@ -253,8 +253,8 @@ impl<F: TokenFetcher> CachedTokenProvider<F> {
                 let token = AccessToken {
                     value,
                     issued_at: now,
-                    refresh_at: now + self.lifetime.refresh_after,
-                    expires_at: now + self.lifetime.expires_after,
+                    refresh_at: saturating_add(now, self.lifetime.refresh_after),
+                    expires_at: saturating_add(now, self.lifetime.expires_after),
                     generation: state.generation,
                 };
                 state.current = Some(token.clone());

@@ -584,7 +584,7 @@ impl Client {
                         return Err(err);
                     };
                     if let Some(budget) = policy.get_max_elapsed()
-                        && elapsed(started, inner.clock.now()) + delay > budget
+                        && elapsed(started, inner.clock.now()).saturating_add(delay) > budget
                     {
                         tracing::warn!(
                             operation = op.id,

@@ -124,7 +124,9 @@ impl RetryPolicy {
             .min(self.max_backoff);
         match self.jitter {
             Jitter::None => base,
-            Jitter::Full => base.mul_f64(fastrand::f64()),
+            // `mul_f64` panics when f64 rounding pushes a maximal delay past `Duration::MAX`.
+            Jitter::Full => Duration::try_from_secs_f64(base.as_secs_f64() * fastrand::f64())
+                .map_or(base, |d| d.min(base)),
         }
     }
 

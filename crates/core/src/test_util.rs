@@ -158,9 +158,12 @@ impl VirtualTime {
             sleeps: Mutex::new(Vec::new()),
         }
     }
-    /// Moves the clock forward.
+    /// Moves the clock forward; past the last representable time it stays put (never panics).
     pub fn advance(&self, by: Duration) {
-        *lock(&self.now) += by;
+        let mut now = lock(&self.now);
+        if let Some(later) = now.checked_add(by) {
+            *now = later;
+        }
     }
     /// Every sleep requested so far.
     pub fn sleeps(&self) -> Vec<Duration> {

@@ -45,3 +45,12 @@ impl Sleep for TokioSleep {
 pub(crate) fn elapsed(earlier: SystemTime, later: SystemTime) -> Duration {
     later.duration_since(earlier).unwrap_or_default()
 }
+
+/// `at + by`, saturating at a time far in the future instead of panicking when a caller's or
+/// a server's duration is past what [`SystemTime`] can hold.
+pub(crate) fn saturating_add(at: SystemTime, by: Duration) -> SystemTime {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+    at.checked_add(by)
+        .or_else(|| at.checked_add(CENTURY))
+        .unwrap_or(at)
+}

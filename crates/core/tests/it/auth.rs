@@ -168,6 +168,30 @@ async fn token_is_refreshed_after_its_refresh_age_and_reused_before() {
 }
 
 #[tokio::test]
+async fn a_maximal_token_lifetime_saturates_instead_of_panicking() {
+    let time = Arc::new(VirtualTime::default());
+    let lifetime = TokenLifetime {
+        refresh_after: Duration::MAX,
+        expires_after: Duration::MAX,
+    };
+    let provider = Arc::new(CachedTokenProvider::new(
+        CountingFetcher::default(),
+        lifetime,
+        time.clone(),
+    ));
+    let mock = Arc::new(MockTransport::new());
+    mock.push_json(200, "{}").push_json(200, "{}");
+    let client = token_client(&time, provider.clone(), &mock);
+    for _ in 0..2 {
+        client
+            .execute(Operation::get("GetData", "/data"), &RequestOptions::new())
+            .await
+            .unwrap();
+    }
+    assert_eq!(provider.fetcher().calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
 async fn failed_refresh_serves_the_still_valid_token_but_never_an_expired_one() {
     let time = Arc::new(VirtualTime::default());
     let provider = CachedTokenProvider::new(CountingFetcher::default(), LIFETIME, time.clone());

@@ -428,3 +428,74 @@ async fn no_classifier_can_make_an_unsafe_write_repeat() {
         .unwrap_err();
     mock.assert_calls_async(1).await;
 }
+
+/// A 503, a 1 s backoff, then a 429 whose `Retry-After` is `u64::MAX` seconds, with
+/// `max_retry_after(Duration::MAX)`: computing `elapsed + delay` once panicked.
+fn huge_retry_after_client(
+    max_elapsed: Option<Duration>,
+) -> (
+    fintra_core::Client,
+    Arc<fintra_core::test_util::MockTransport>,
+    Arc<VirtualTime>,
+) {
+    let mock = Arc::new(fintra_core::test_util::MockTransport::new());
+    mock.push_json(503, "{}");
+    let huge = http::Response::builder()
+        .status(429)
+        .header("retry-after", u64::MAX.to_string())
+        .body(bytes::Bytes::new())
+        .unwrap();
+    mock.push_response(huge);
+    mock.push_json(200, "{}");
+    let time = Arc::new(VirtualTime::default());
+    let client = builder("https://api.test", &time)
+        .transport(mock.clone())
+        .retry(
+            policy()
+                .initial_backoff(Duration::from_secs(1))
+                .max_retry_after(Duration::MAX)
+                .max_elapsed(max_elapsed),
+        )
+        .build()
+        .unwrap();
+    (client, mock, time)
+}
+
+#[tokio::test]
+async fn a_huge_retry_after_after_a_second_saturates_instead_of_panicking() {
+    let (client, mock, time) = huge_retry_after_client(Some(Duration::from_secs(60)));
+    let err = client
+        .execute(Operation::get("Huge", "/huge"), &RequestOptions::new())
+        .await
+        .unwrap_err();
+    // The saturated wait is past the 60 s budget: give up with the 429.
+    assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(
+        err.as_api().unwrap().retry_after(),
+        Some(Duration::from_secs(u64::MAX))
+    );
+    assert_eq!(mock.hits(), 2);
+    assert_eq!(time.sleeps(), vec![Duration::from_secs(1)]);
+
+    // Without a budget the hint is honoured (on virtual time) and the call goes on.
+    let (client, mock, time) = huge_retry_after_client(None);
+    client
+        .execute(Operation::get("Huge", "/huge"), &RequestOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(mock.hits(), 3);
+    assert_eq!(
+        time.sleeps(),
+        vec![Duration::from_secs(1), Duration::from_secs(u64::MAX)]
+    );
+}
+
+#[test]
+fn full_jitter_of_a_maximal_backoff_does_not_panic() {
+    let p = RetryPolicy::default()
+        .initial_backoff(Duration::MAX)
+        .max_backoff(Duration::MAX);
+    for retry in [1, 2, 40, u32::MAX] {
+        assert!(p.backoff(retry) <= Duration::MAX);
+    }
+}
