@@ -694,6 +694,7 @@ impl Client {
             retry_after: crate::retry::parse_retry_after(&parts.headers, classify.now),
             headers: sanitize_headers(&parts.headers, &inner.loggable_headers),
             body,
+            sensitive: op.sensitive,
         };
         Ok(Attempt::Failed(error.into(), decision))
     }

@@ -124,6 +124,15 @@ fn body_preview(body: &[u8]) -> String {
     }
 }
 
+/// What `Debug` shows of a body: a preview, or only its length when it may carry secrets.
+fn body_debug(body: &[u8], sensitive: bool) -> String {
+    if sensitive {
+        format!("{} ({} bytes)", crate::secret::REDACTED, body.len())
+    } else {
+        body_preview(body)
+    }
+}
+
 /// The provider answered with an unexpected (usually an error) status.
 #[derive(Clone)]
 pub struct ApiError {
@@ -135,6 +144,7 @@ pub struct ApiError {
     pub(crate) retry_after: Option<Duration>,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    pub(crate) sensitive: bool,
 }
 
 impl ApiError {
@@ -149,7 +159,19 @@ impl ApiError {
             retry_after: None,
             headers: HeaderMap::new(),
             body: body.into(),
+            sensitive: false,
         }
+    }
+
+    /// Marks the body as possibly carrying secrets (the answer of a
+    /// [sensitive](crate::Operation::sensitive) operation): `Debug` then shows its length only.
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    /// Whether the body may carry secrets and is never printed.
+    pub fn is_sensitive(&self) -> bool {
+        self.sensitive
     }
 
     /// The id of the operation that failed, e.g. `CreateToken`.
@@ -208,7 +230,7 @@ impl fmt::Debug for ApiError {
             .field("request_id", &self.request_id)
             .field("retry_after", &self.retry_after)
             .field("headers", &self.headers)
-            .field("body", &body_preview(&self.body))
+            .field("body", &body_debug(&self.body, self.sensitive))
             .finish()
     }
 }
@@ -335,11 +357,7 @@ impl fmt::Display for DecodeError {
 
 impl fmt::Debug for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let body = if self.sensitive {
-            format!("{REDACTED_BODY} ({} bytes)", self.body.len())
-        } else {
-            body_preview(&self.body)
-        };
+        let body = body_debug(&self.body, self.sensitive);
         f.debug_struct("DecodeError")
             .field("operation", &self.operation)
             .field("status", &self.status)
@@ -349,8 +367,6 @@ impl fmt::Debug for DecodeError {
             .finish()
     }
 }
-
-const REDACTED_BODY: &str = crate::secret::REDACTED;
 
 impl std::error::Error for DecodeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {

@@ -237,8 +237,9 @@ impl Operation {
         self
     }
 
-    /// Marks request and response bodies as carrying secrets: they are never logged, and a
-    /// decode error does not quote the body's values.
+    /// Marks request and response bodies as carrying secrets: they are never logged, an
+    /// [`crate::ApiError`]'s `Debug` shows only the body's length, and a decode error does not
+    /// quote the body's values.
     pub fn sensitive(mut self) -> Self {
         self.sensitive = true;
         self

@@ -118,3 +118,46 @@ async fn secrets_never_reach_logs_or_errors() {
     );
     assert_clean("logs", &logged);
 }
+
+#[tokio::test]
+async fn a_sensitive_operation_error_body_is_never_printed() {
+    let logs = CapturedLogs::default();
+    let _guard = tracing::subscriber::set_default(logs.clone());
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+
+    // A SnapTrade registerUser 409 that echoes the user secret.
+    let body =
+        format!(r#"{{"detail":"User already exist","userId":"u1","userSecret":"{SECRET}"}}"#);
+    let mock = Arc::new(MockTransport::new());
+    mock.push_json(503, &body).push_json(409, &body);
+    let time = Arc::new(VirtualTime::default());
+    let client = crate::support::builder("https://api.test", &time)
+        .transport(mock.clone())
+        .build()
+        .unwrap();
+    let op = Operation::post(
+        "Authentication_registerSnapTradeUser",
+        "/snapTrade/registerUser",
+    )
+    .idempotency(fintra_core::Idempotency::Safe)
+    .sensitive();
+    let err = client
+        .execute(op, &RequestOptions::new())
+        .await
+        .unwrap_err();
+
+    let api = err.as_api().unwrap();
+    assert!(api.is_sensitive());
+    // The raw body stays available to the program, but nothing prints it.
+    assert!(std::str::from_utf8(api.body()).unwrap().contains(SECRET));
+    assert_clean("Error Debug", &format!("{err:?}"));
+    assert_clean("Error Display", &format!("{err}"));
+    assert_clean("ApiError Debug", &format!("{api:?}"));
+    assert_clean("logs", &logs.text());
+    assert!(format!("{api:?}").contains("[REDACTED]"));
+    assert_eq!(mock.hits(), 2);
+
+    // The same body of an ordinary operation is previewed.
+    let plain = fintra_core::ApiError::new("Op", http::StatusCode::CONFLICT, body.clone());
+    assert!(format!("{plain:?}").contains("User already exist"));
+}
