@@ -133,6 +133,8 @@ pub struct ClientBuilder {
     attempt_timeout: Option<Duration>,
     retry: RetryPolicy,
     transport: Option<Arc<dyn Transport>>,
+    /// Why the caller's reqwest builder did not build (reported by `build`).
+    transport_error: Option<String>,
     signers: Vec<Arc<dyn RequestSigner>>,
     classifier: Option<Arc<dyn RetryClassifier>>,
     error_parser: Arc<dyn ErrorParser>,
@@ -156,6 +158,7 @@ impl Default for ClientBuilder {
             attempt_timeout: Some(Duration::from_secs(30)),
             retry: RetryPolicy::default(),
             transport: None,
+            transport_error: None,
             signers: Vec::new(),
             classifier: None,
             error_parser: Arc::new(JsonErrorParser),
@@ -264,16 +267,30 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends requests through a caller-configured [`reqwest::Client`] (proxy, custom CA...).
-    /// Start from [`crate::reqwest_client_builder`] to keep fintra's TLS and redirect defaults.
-    pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
-        self.transport = Some(Arc::new(ReqwestTransport::new(client)));
+    /// Sends requests through a [`reqwest::Client`] built from the caller's builder (proxy,
+    /// custom CA, pool settings...). Redirects are always refused, whatever the builder says
+    /// (see [`ReqwestTransport::from_builder`]); an error building it is reported by
+    /// [`ClientBuilder::build`]. Start from [`crate::reqwest_client_builder`] to keep fintra's
+    /// TLS and pool defaults.
+    ///
+    /// There is deliberately no way to pass an already built `reqwest::Client`: its redirect
+    /// policy cannot be read or changed, and one that follows redirects sends credentials to
+    /// another origin.
+    pub fn reqwest_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
+        match ReqwestTransport::from_builder(builder) {
+            Ok(transport) => {
+                self.transport = Some(Arc::new(transport));
+                self.transport_error = None;
+            }
+            Err(e) => self.transport_error = Some(e.to_string()),
+        }
         self
     }
 
-    /// Sends requests through any [`Transport`].
+    /// Sends requests through any [`Transport`] (which must not follow redirects).
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
+        self.transport_error = None;
         self
     }
 
@@ -356,6 +373,9 @@ impl ClientBuilder {
             .or(self.default_base_url)
             .ok_or_else(|| Error::config("a base URL is required"))?;
         let base = parse_base_url(raw)?;
+        if let Some(e) = self.transport_error {
+            return Err(Error::config(e));
+        }
         let transport = match self.transport {
             Some(t) => t,
             None => Arc::new(ReqwestTransport::default_client()?),

@@ -5,9 +5,9 @@
 //! describe each API call as an [`Operation`] value; a [`Client`] executes it:
 //!
 //! * **transport** — an object-safe [`Transport`] over buffered `http` types; the default is
-//!   reqwest with rustls (ring), no redirects and a response-size cap. Bring your own
-//!   `reqwest::Client` or transport with [`ClientBuilder::reqwest_client`] /
-//!   [`ClientBuilder::transport`].
+//!   reqwest with rustls (ring), no redirects and a response-size cap. Configure your own
+//!   `reqwest::ClientBuilder` (redirects stay refused) or transport with
+//!   [`ClientBuilder::reqwest_builder`] / [`ClientBuilder::transport`].
 //! * **retries** — a [`RetryPolicy`] (attempts, exponential backoff with full jitter, time
 //!   budget) and method/idempotency-aware classification that honours `Retry-After`
 //!   ([`retry`]). Nothing that could duplicate a side effect is retried.

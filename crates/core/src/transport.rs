@@ -38,23 +38,28 @@ pub struct ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    /// Wraps a caller-configured client (proxy, custom CA, pool settings...).
-    ///
-    /// Configure it with `redirect(reqwest::redirect::Policy::none())`: fintra does not expect
-    /// redirects, and a followed redirect would carry provider headers to the new location.
-    pub fn new(client: reqwest::Client) -> Self {
-        ReqwestTransport { client }
+    /// Builds the transport from a caller-configured builder (proxy, custom CA, pool
+    /// settings...), forcing `redirect::Policy::none()`: a followed redirect would carry the
+    /// provider's credentials (headers, and a 307/308 re-sends the body) to whatever origin
+    /// the `Location` names. A 3xx answer is returned as it is and ends the call as an
+    /// [`crate::ApiError`]. Start from [`reqwest_client_builder`] to keep fintra's TLS and pool
+    /// defaults.
+    pub fn from_builder(builder: reqwest::ClientBuilder) -> Result<Self, Error> {
+        let client = builder
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                Error::config(format!(
+                    "could not build the HTTP client: {}",
+                    e.without_url()
+                ))
+            })?;
+        Ok(ReqwestTransport { client })
     }
 
     /// The default client, built from [`reqwest_client_builder`].
     pub fn default_client() -> Result<Self, Error> {
-        let client = reqwest_client_builder().build().map_err(|e| {
-            Error::config(format!(
-                "could not build the HTTP client: {}",
-                e.without_url()
-            ))
-        })?;
-        Ok(ReqwestTransport { client })
+        Self::from_builder(reqwest_client_builder())
     }
 
     async fn send_inner(
@@ -145,7 +150,7 @@ fn map_reqwest_error(err: reqwest::Error, fallback: TransportErrorKind) -> Trans
 }
 
 /// A [`reqwest::ClientBuilder`] with fintra's defaults, to customise (proxy, custom CA, pool
-/// settings...) and pass to [`crate::ClientBuilder::reqwest_client`]: no redirects, 10 s connect
+/// settings...) and pass to [`crate::ClientBuilder::reqwest_builder`]: no redirects, 10 s connect
 /// timeout, 60 s idle pool timeout, and the TLS backend of this crate's features (rustls with
 /// the `ring` provider by default, the platform's native TLS with `native-tls`).
 ///
@@ -162,19 +167,19 @@ fn map_reqwest_error(err: reqwest::Error, fallback: TransportErrorKind) -> Trans
 /// # fn run(ca_der: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
 /// use fintra_core::reqwest::Certificate;
 /// let http = fintra_core::reqwest_client_builder()
-///     .tls_certs_merge([Certificate::from_der(ca_der)?])
+///     .tls_certs_merge([Certificate::from_der(ca_der)?]);
+/// let client = fintra_core::Client::builder()
+///     .base_url("https://api.example.com")
+///     .reqwest_builder(http)
 ///     .build()?;
-/// # let _ = http; Ok(()) }
+/// # let _ = client; Ok(()) }
 /// ```
 ///
 /// ```
-/// let http = fintra_core::reqwest_client_builder()
-///     .pool_max_idle_per_host(4)
-///     .build()
-///     .unwrap();
+/// let http = fintra_core::reqwest_client_builder().pool_max_idle_per_host(4);
 /// let client = fintra_core::Client::builder()
 ///     .base_url("https://api.example.com")
-///     .reqwest_client(http)
+///     .reqwest_builder(http)
 ///     .build()
 ///     .unwrap();
 /// # let _ = client;

@@ -11,7 +11,7 @@ use fintra_core::auth::{
 };
 use fintra_core::secret::SecretString;
 use fintra_core::test_util::{MockTransport, VirtualTime};
-use fintra_core::{BoxFuture, Client, Error, Operation, RequestOptions};
+use fintra_core::{BoxFuture, Client, Error, Idempotency, Operation, RequestOptions};
 use http::HeaderName;
 use httpmock::prelude::*;
 
@@ -338,4 +338,51 @@ async fn credentials_do_not_follow_a_redirect_to_another_host() {
     redirect.assert_calls_async(1).await;
     leaked.assert_calls_async(0).await;
     assert_eq!(err.status(), Some(http::StatusCode::FOUND));
+}
+
+#[tokio::test]
+async fn a_caller_builder_that_follows_redirects_still_sends_nothing_to_another_origin() {
+    let other = MockServer::start_async().await;
+    let leaked = other
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).body("{}");
+        })
+        .await;
+    let server = MockServer::start_async().await;
+    let redirect = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/token")
+                .header("x-app-key", "s3cret-key");
+            then.status(307).header("location", other.url("/steal"));
+        })
+        .await;
+    // The caller asks for redirects to be followed; fintra refuses them anyway.
+    let http = fintra_core::reqwest_client_builder()
+        .redirect(fintra_core::reqwest::redirect::Policy::limited(10));
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .reqwest_builder(http)
+        .signer(Arc::new(
+            HeaderSigner::new(
+                HeaderName::from_static("x-app-key"),
+                &SecretString::from("s3cret-key"),
+            )
+            .unwrap(),
+        ))
+        .build()
+        .unwrap();
+
+    let op = Operation::post("CreateToken", "/token")
+        .json_bytes(&br#"{"partnerSecret":"s3cret-body"}"#[..])
+        .idempotency(Idempotency::Safe);
+    let err = client
+        .execute(op, &RequestOptions::new())
+        .await
+        .unwrap_err();
+
+    redirect.assert_calls_async(1).await;
+    leaked.assert_calls_async(0).await;
+    assert_eq!(err.status(), Some(http::StatusCode::TEMPORARY_REDIRECT));
 }

@@ -142,13 +142,10 @@ async fn https_with_a_custom_root_ca() {
     let ca = fintra_core::reqwest::Certificate::from_der(&pki.ca).unwrap();
     // `tls_certs_merge` adds the CA to the backend's own roots: with rustls it extends the
     // platform verifier's root store, with native-tls it is added to OpenSSL's default store.
-    let http = fintra_core::reqwest_client_builder()
-        .tls_certs_merge([ca])
-        .build()
-        .unwrap();
+    let http = fintra_core::reqwest_client_builder().tls_certs_merge([ca]);
     let time = Arc::new(VirtualTime::default());
     let client = builder(&server.base_url(), &time)
-        .reqwest_client(http)
+        .reqwest_builder(http)
         .build()
         .unwrap();
 

@@ -193,13 +193,10 @@ async fn a_caller_reqwest_client_is_used() {
         "x-from-custom-client",
         http::HeaderValue::from_static("yes"),
     );
-    let custom = fintra_core::reqwest_client_builder()
-        .default_headers(headers)
-        .build()
-        .unwrap();
+    let custom = fintra_core::reqwest_client_builder().default_headers(headers);
     let client = Client::builder()
         .base_url(server.base_url())
-        .reqwest_client(custom)
+        .reqwest_builder(custom)
         .build()
         .unwrap();
     client
