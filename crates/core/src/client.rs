@@ -13,6 +13,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{Rejection, RequestSigner, SignContext};
+use crate::deadline::{Elapsed, within};
 use crate::error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind};
 use crate::operation::{Idempotency, Operation, RequestOptions};
 use crate::retry::{
@@ -328,7 +329,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The sleeper used between retries.
+    /// The sleeper used between retries and for the per-attempt and overall deadlines.
     pub fn sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
         self.sleep = sleep;
         self
@@ -541,18 +542,20 @@ impl Client {
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        let deadline = options.timeout.or(self.inner.timeout);
+        let limit = options.timeout.or(self.inner.timeout);
         let fut = self.execute_inner(op, options).instrument(span);
-        match deadline {
-            None => fut.await,
-            Some(d) => tokio::time::timeout(d, fut).await.unwrap_or_else(|_| {
+        within(&*self.inner.sleep, limit, fut)
+            .await
+            .unwrap_or_else(|Elapsed| {
                 Err(TransportError::new(
                     TransportErrorKind::Timeout,
-                    format!("the call did not finish within {d:?}"),
+                    format!(
+                        "the call did not finish within {:?}",
+                        limit.unwrap_or_default()
+                    ),
                 )
                 .into())
-            }),
-        }
+            })
     }
 
     async fn execute_inner(
@@ -643,17 +646,19 @@ impl Client {
             }
         }
         let extensions = request.extensions().clone();
-        let timeout = options.attempt_timeout.or(inner.attempt_timeout);
+        let limit = options.attempt_timeout.or(inner.attempt_timeout);
         let sent = inner.transport.send(request, inner.max_response_bytes);
-        let result = match timeout {
-            None => sent.await,
-            Some(t) => tokio::time::timeout(t, sent).await.unwrap_or_else(|_| {
+        let result = within(&*inner.sleep, limit, sent)
+            .await
+            .unwrap_or_else(|Elapsed| {
                 Err(TransportError::new(
                     TransportErrorKind::Timeout,
-                    format!("the attempt did not finish within {t:?}"),
+                    format!(
+                        "the attempt did not finish within {:?}",
+                        limit.unwrap_or_default()
+                    ),
                 ))
-            }),
-        };
+            });
         let classify = ClassifyContext {
             operation: op.id,
             method: &op.method,

@@ -40,6 +40,7 @@
 
 pub mod auth;
 mod client;
+mod deadline;
 mod error;
 pub mod format;
 mod operation;

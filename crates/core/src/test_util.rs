@@ -44,6 +44,7 @@ use crate::transport::Transport;
 enum Reply {
     Response(http::Response<Bytes>),
     Error(TransportErrorKind),
+    Pending,
 }
 
 /// A transport that replays canned answers in order and records every request it gets.
@@ -91,6 +92,11 @@ impl MockTransport {
         lock(&self.replies).push_back(Reply::Error(kind));
         self
     }
+    /// Queues an answer that never comes (the request hangs until a deadline ends it).
+    pub fn push_pending(&self) -> &Self {
+        lock(&self.replies).push_back(Reply::Pending);
+        self
+    }
     /// Every request received so far, as sent (signed, with final headers).
     pub fn requests(&self) -> Vec<http::Request<Bytes>> {
         lock(&self.requests)
@@ -124,6 +130,7 @@ impl Transport for MockTransport {
             ),
             Some(Reply::Response(r)) => Ok(r),
             Some(Reply::Error(kind)) => Err(TransportError::new(kind, "canned transport failure")),
+            Some(Reply::Pending) => return Box::pin(std::future::pending()),
             None => Err(TransportError::new(
                 TransportErrorKind::Other,
                 "MockTransport has no canned answer left",
@@ -136,11 +143,34 @@ impl Transport for MockTransport {
 /// A virtual clock that only moves when something sleeps on it (or [`VirtualTime::advance`]).
 ///
 /// Use it as both the client's clock and sleeper: backoff and `Retry-After` waits complete
-/// at once, advance the clock, and are recorded in [`VirtualTime::sleeps`].
-#[derive(Debug)]
+/// at once, advance the clock, and are recorded in [`VirtualTime::sleeps`]. Deadlines
+/// ([`Sleep::deadline`]) do not move the clock: they pass when the clock reaches them, moved
+/// by a sleep or by [`VirtualTime::advance`] from the test (or, as a backstop, once as much
+/// real time has passed).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::time::Duration;
+/// use fintra_core::time::Sleep;
+/// use fintra_core::test_util::VirtualTime;
+///
+/// let time = VirtualTime::default();
+/// let deadline = time.deadline(Duration::from_secs(30));
+/// time.advance(Duration::from_secs(30));
+/// deadline.await; // passed, without waiting 30 s
+/// # }
+/// ```
+#[derive(Debug, Clone)]
 pub struct VirtualTime {
-    now: Mutex<SystemTime>,
-    sleeps: Mutex<Vec<Duration>>,
+    state: Arc<Mutex<TimeState>>,
+}
+
+#[derive(Debug)]
+struct TimeState {
+    now: SystemTime,
+    sleeps: Vec<Duration>,
+    /// Tasks waiting on a deadline, woken whenever the clock moves.
+    waiting: Vec<std::task::Waker>,
 }
 
 impl Default for VirtualTime {
@@ -154,34 +184,60 @@ impl VirtualTime {
     /// A virtual clock starting at `start`.
     pub fn starting_at(start: SystemTime) -> Self {
         VirtualTime {
-            now: Mutex::new(start),
-            sleeps: Mutex::new(Vec::new()),
+            state: Arc::new(Mutex::new(TimeState {
+                now: start,
+                sleeps: Vec::new(),
+                waiting: Vec::new(),
+            })),
         }
     }
-    /// Moves the clock forward; past the last representable time it stays put (never panics).
+    /// Moves the clock forward and wakes the deadlines it reaches; past the last
+    /// representable time it stays put (never panics).
     pub fn advance(&self, by: Duration) {
-        let mut now = lock(&self.now);
-        if let Some(later) = now.checked_add(by) {
-            *now = later;
-        }
+        let waiting = {
+            let mut state = lock(&self.state);
+            if let Some(later) = state.now.checked_add(by) {
+                state.now = later;
+            }
+            std::mem::take(&mut state.waiting)
+        };
+        waiting.into_iter().for_each(std::task::Waker::wake);
     }
-    /// Every sleep requested so far.
+    /// Every sleep requested so far (deadlines are not sleeps).
     pub fn sleeps(&self) -> Vec<Duration> {
-        lock(&self.sleeps).clone()
+        lock(&self.state).sleeps.clone()
     }
 }
 
 impl Clock for VirtualTime {
     fn now(&self) -> SystemTime {
-        *lock(&self.now)
+        lock(&self.state).now
     }
 }
 
 impl Sleep for VirtualTime {
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        lock(&self.sleeps).push(duration);
+        lock(&self.state).sleeps.push(duration);
         self.advance(duration);
         Box::pin(tokio::task::yield_now())
+    }
+
+    /// Passes when the virtual clock reaches it, or at the latest when as much real time
+    /// has passed (so a test against a real slow server still ends on its deadline, and a
+    /// test that forgets to advance the clock does not hang).
+    fn deadline(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        let state = self.state.clone();
+        let at = crate::time::saturating_add(lock(&state).now, duration);
+        let mut real = Box::pin(tokio::time::sleep(duration));
+        Box::pin(std::future::poll_fn(move |cx| {
+            let mut state = lock(&state);
+            if state.now >= at || real.as_mut().poll(cx).is_ready() {
+                std::task::Poll::Ready(())
+            } else {
+                state.waiting.push(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        }))
     }
 }
 

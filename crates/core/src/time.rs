@@ -17,8 +17,16 @@ pub trait Clock: Send + Sync + Debug {
 
 /// Something that can wait.
 pub trait Sleep: Send + Sync + Debug {
-    /// A future that completes after `duration`.
+    /// A future that completes after `duration` (the wait between retries).
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+
+    /// A future that completes once `duration` has passed, raced against an attempt or a
+    /// whole call to enforce its deadline. The default is [`Sleep::sleep`]; a virtual clock
+    /// whose `sleep` completes at once (like `test_util::VirtualTime`) overrides it so that a
+    /// deadline only passes when its clock does.
+    fn deadline(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        self.sleep(duration)
+    }
 }
 
 /// The operating system clock ([`SystemTime::now`]).

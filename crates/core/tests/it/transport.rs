@@ -87,52 +87,102 @@ async fn unexpected_success_status_is_an_api_error() {
     assert_eq!(err.status(), Some(http::StatusCode::OK));
 }
 
-#[tokio::test]
-async fn per_attempt_timeout_is_enforced_and_a_get_is_retried() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/slow");
-            then.status(200).delay(Duration::from_secs(3));
-        })
-        .await;
-    let time = Arc::new(VirtualTime::default());
-    let client = builder(&server.base_url(), &time)
-        .attempt_timeout(Duration::from_millis(150))
-        .retry(crate::support::policy().max_attempts(2))
+/// Yields until `cond` holds (the spawned call has reached the point the test waits for).
+async fn until(cond: impl Fn() -> bool) {
+    for _ in 0..10_000 {
+        if cond() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("condition never reached");
+}
+
+/// Lets a spawned call run as far as it can without the clock moving.
+async fn settle() {
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
+}
+
+fn hanging_client(time: &Arc<VirtualTime>, hangs: usize) -> (Client, Arc<MockTransport>) {
+    let mock = Arc::new(MockTransport::new());
+    for _ in 0..hangs {
+        mock.push_pending();
+    }
+    let client = builder("https://api.test", time)
+        .transport(mock.clone())
+        .attempt_timeout(Duration::from_secs(30))
         .build()
         .unwrap();
+    (client, mock)
+}
 
+#[tokio::test(flavor = "current_thread")]
+async fn per_attempt_timeout_is_on_the_injected_clock_and_a_get_is_retried() {
+    let time = Arc::new(VirtualTime::default());
+    let (client, mock) = hanging_client(&time, 2);
+    let opts = RequestOptions::new().retry(crate::support::policy().max_attempts(2));
+    let call =
+        tokio::spawn(async move { client.execute(Operation::get("Slow", "/slow"), &opts).await });
+
+    until(|| mock.hits() == 1).await;
+    time.advance(Duration::from_millis(29_999));
+    settle().await;
+    assert!(!call.is_finished(), "timed out before its 30 s");
+    assert_eq!(mock.hits(), 1);
+    time.advance(Duration::from_millis(1));
+    // The first attempt times out, waits its 100 ms backoff, and the second one hangs.
+    until(|| mock.hits() == 2).await;
+    time.advance(Duration::from_secs(30));
+    let err = call.await.unwrap().unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.to_string().contains("30s"), "{err}");
+    assert_eq!(time.sleeps(), vec![Duration::from_millis(100)]);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_timed_out_post_is_not_retried() {
+    let time = Arc::new(VirtualTime::default());
+    let (client, mock) = hanging_client(&time, 2);
+    let call = tokio::spawn(async move {
+        client
+            .execute(Operation::post("Slow", "/slow"), &RequestOptions::new())
+            .await
+    });
+    until(|| mock.hits() == 1).await;
+    time.advance(Duration::from_secs(30));
+    let err = call.await.unwrap().unwrap_err();
+    assert!(err.is_timeout());
+    assert_eq!(mock.hits(), 1);
+    assert!(time.sleeps().is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn overall_timeout_bounds_the_whole_call_on_the_injected_clock() {
+    let time = Arc::new(VirtualTime::default());
+    let mock = Arc::new(MockTransport::new());
+    for _ in 0..10 {
+        mock.push_json(503, "{}");
+    }
+    let client = builder("https://api.test", &time)
+        .transport(mock.clone())
+        .timeout(Duration::from_secs(1))
+        .retry(crate::support::policy().max_attempts(10))
+        .build()
+        .unwrap();
     let err = client
-        .execute(Operation::get("Slow", "/slow"), &RequestOptions::new())
+        .execute(Operation::get("Flaky", "/flaky"), &RequestOptions::new())
         .await
         .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
-    mock.assert_calls_async(2).await;
+    // Backoffs of 100, 200, 400 and 800 ms: the clock passes 1 s during the fourth.
+    assert_eq!(mock.hits(), 4);
+    assert_eq!(time.sleeps().len(), 4);
 }
 
 #[tokio::test]
-async fn a_timed_out_post_is_not_retried() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path("/slow");
-            then.status(200).delay(Duration::from_secs(3));
-        })
-        .await;
-    let time = Arc::new(VirtualTime::default());
-    let client = builder(&server.base_url(), &time).build().unwrap();
-    let opts = RequestOptions::new().attempt_timeout(Duration::from_millis(150));
-    let err = client
-        .execute(Operation::post("Slow", "/slow"), &opts)
-        .await
-        .unwrap_err();
-    assert!(err.is_timeout());
-    mock.assert_calls_async(1).await;
-}
-
-#[tokio::test]
-async fn overall_timeout_bounds_the_whole_call() {
+async fn real_deadlines_still_end_a_call_to_a_silent_server() {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
