@@ -22,7 +22,9 @@ use crate::retry::{
 };
 use crate::secret::{DEFAULT_ALLOWED_HEADERS, sanitize_headers};
 use crate::time::{Clock, Sleep, SystemClock, TokioSleep, elapsed};
-use crate::transport::{DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport, Transport};
+use crate::transport::{
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport, Transport,
+};
 
 /// The provider's error code and message, extracted from an error body.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -142,6 +144,7 @@ pub struct ClientBuilder {
     clock: Arc<dyn Clock>,
     sleep: Arc<dyn Sleep>,
     max_response_bytes: usize,
+    max_in_flight: usize,
     idempotency_header: HeaderName,
     request_id_headers: Vec<HeaderName>,
     loggable_headers: Vec<&'static str>,
@@ -166,6 +169,7 @@ impl Default for ClientBuilder {
             clock: Arc::new(SystemClock),
             sleep: Arc::new(TokioSleep),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             idempotency_header: HeaderName::from_static("idempotency-key"),
             request_id_headers: vec![
                 HeaderName::from_static("x-request-id"),
@@ -194,7 +198,8 @@ impl fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// A builder with the defaults: 30 s per attempt, no overall deadline (the retry policy's
-    /// 60 s budget bounds retries), [`RetryPolicy::default`], 10 MiB response cap.
+    /// 60 s budget bounds retries), [`RetryPolicy::default`], 10 MiB response cap, at most
+    /// [`DEFAULT_MAX_IN_FLIGHT`] requests in flight (further calls queue).
     pub fn new() -> Self {
         Self::default()
     }
@@ -347,6 +352,16 @@ impl ClientBuilder {
         self
     }
 
+    /// The most requests of this client (and its clones) in flight at once (default
+    /// [`DEFAULT_MAX_IN_FLIGHT`], at least 1). Further calls queue until one finishes; they
+    /// do not fail. Together with [`ClientBuilder::max_response_bytes`] this bounds the
+    /// sockets and response memory a client holds. Backoff waits and signing (which may
+    /// fetch a token through another client) do not hold a slot.
+    pub fn max_in_flight(mut self, max: usize) -> Self {
+        self.max_in_flight = max.max(1);
+        self
+    }
+
     /// The header that carries idempotency keys (default `idempotency-key`).
     pub fn idempotency_header(mut self, name: HeaderName) -> Self {
         self.idempotency_header = name;
@@ -406,6 +421,7 @@ impl ClientBuilder {
                 clock: self.clock,
                 sleep: self.sleep,
                 max_response_bytes: self.max_response_bytes,
+                in_flight: tokio::sync::Semaphore::new(self.max_in_flight),
                 idempotency_header: self.idempotency_header,
                 request_id_headers: self.request_id_headers,
                 loggable_headers: self.loggable_headers,
@@ -465,6 +481,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     sleep: Arc<dyn Sleep>,
     max_response_bytes: usize,
+    in_flight: tokio::sync::Semaphore,
     idempotency_header: HeaderName,
     request_id_headers: Vec<HeaderName>,
     loggable_headers: Vec<&'static str>,
@@ -647,6 +664,8 @@ impl Client {
         }
         let extensions = request.extensions().clone();
         let limit = options.attempt_timeout.or(inner.attempt_timeout);
+        // Queue for a slot; the semaphore is never closed, so this cannot fail.
+        let slot = inner.in_flight.acquire().await.ok();
         let sent = inner.transport.send(request, inner.max_response_bytes);
         let result = within(&*inner.sleep, limit, sent)
             .await
@@ -659,6 +678,13 @@ impl Client {
                     ),
                 ))
             });
+        if inner.in_flight.available_permits() == 0 {
+            // Calls are queued: let the connection this attempt used go back to the pool
+            // (the HTTP library does that on another task) before the next call takes the
+            // slot, so that call reuses it instead of opening a new socket.
+            tokio::task::yield_now().await;
+        }
+        drop(slot);
         let classify = ClassifyContext {
             operation: op.id,
             method: &op.method,

@@ -61,7 +61,8 @@ pub use operation::{Idempotency, IdempotencyKey, Operation, RequestOptions};
 pub use path::{PathSegment, encode_path_segment};
 pub use retry::{Jitter, RetryPolicy};
 pub use transport::{
-    DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport, Transport, reqwest_client_builder,
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
+    DEFAULT_POOL_MAX_IDLE_PER_HOST, ReqwestTransport, Transport, reqwest_client_builder,
 };
 
 /// Re-exported so users can build a [`reqwest::Client`] of the exact version this crate uses.

@@ -17,6 +17,20 @@ use crate::error::{Error, TransportError, TransportErrorKind};
 /// Default cap on a response body: 10 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
 
+/// Default number of requests one [`crate::Client`] (and its clones) has in flight at once;
+/// further calls queue. With the 10 MiB body cap it bounds the response memory of a client's
+/// in-flight calls to 640 MiB, and with [`DEFAULT_POOL_MAX_IDLE_PER_HOST`] its open sockets
+/// per host to 64 in use plus 64 idle.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
+
+/// Default number of idle connections the default transport keeps per host; a connection
+/// that finishes while as many are idle is closed. It equals [`DEFAULT_MAX_IN_FLIGHT`]: a
+/// smaller pool makes a saturated client close and reopen sockets all the time.
+pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = DEFAULT_MAX_IN_FLIGHT;
+
+/// Default time an idle pooled connection is kept before it is closed: 30 s.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Sends one HTTP request and reads the whole response.
 ///
 /// Implementations must not follow redirects to other hosts with the request's headers, and
@@ -151,7 +165,8 @@ fn map_reqwest_error(err: reqwest::Error, fallback: TransportErrorKind) -> Trans
 
 /// A [`reqwest::ClientBuilder`] with fintra's defaults, to customise (proxy, custom CA, pool
 /// settings...) and pass to [`crate::ClientBuilder::reqwest_builder`]: no redirects, 10 s connect
-/// timeout, 60 s idle pool timeout, and the TLS backend of this crate's features (rustls with
+/// timeout, at most [`DEFAULT_POOL_MAX_IDLE_PER_HOST`] idle connections per host closed after
+/// [`DEFAULT_POOL_IDLE_TIMEOUT`], and the TLS backend of this crate's features (rustls with
 /// the `ring` provider by default, the platform's native TLS with `native-tls`).
 ///
 /// Prefer it over `reqwest::Client::builder()`: with the default features reqwest is built
@@ -189,7 +204,8 @@ pub fn reqwest_client_builder() -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(std::time::Duration::from_secs(10))
-        .pool_idle_timeout(std::time::Duration::from_secs(60));
+        .pool_max_idle_per_host(DEFAULT_POOL_MAX_IDLE_PER_HOST)
+        .pool_idle_timeout(DEFAULT_POOL_IDLE_TIMEOUT);
     #[cfg(feature = "native-tls")]
     let builder = builder.tls_backend_native();
     builder

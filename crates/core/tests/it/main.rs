@@ -5,6 +5,8 @@
 
 mod auth;
 mod errors;
+mod limits;
+mod loopback;
 mod properties;
 mod redaction;
 mod retries;
