@@ -441,10 +441,31 @@ struct BaseUrl {
 }
 
 fn parse_base_url(raw: &str) -> Result<BaseUrl, Error> {
-    let url =
-        Url::parse(raw.trim()).map_err(|e| Error::config(format!("invalid base URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::config("the base URL must use http or https"));
+    let trimmed = raw.trim();
+    // The value is echoed unless it may hold credentials (`user:password@host`).
+    let shown = if trimmed.contains('@') {
+        "(not shown: it contains `@`)".to_owned()
+    } else {
+        format!("`{trimmed}`")
+    };
+    let fix = if trimmed.contains("://") {
+        "use an absolute http or https URL such as `https://api.example.com/v1`".to_owned()
+    } else {
+        format!(
+            "add the scheme: `https://{}` (or `http://` for a local server)",
+            if trimmed.contains('@') {
+                "..."
+            } else {
+                trimmed
+            }
+        )
+    };
+    let url = Url::parse(trimmed)
+        .map_err(|e| Error::config(format!("invalid base URL {shown} ({e}): {fix}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::config(format!(
+            "invalid base URL {shown}: it must be an http or https URL with a host; {fix}"
+        )));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::config(
@@ -853,6 +874,18 @@ mod tests {
         assert!(parse_base_url("https://u:p@x.com").is_err());
         assert!(parse_base_url("https://x.com/?a=b").is_err());
         assert!(parse_base_url("not a url").is_err());
+        for (raw, hint) in [
+            ("not a url", "`https://not a url`"),
+            ("api.example.com/v1", "`https://api.example.com/v1`"),
+            ("localhost:8080", "`https://localhost:8080`"),
+            ("ftp://x", "absolute http or https URL"),
+        ] {
+            let text = parse_base_url(raw).unwrap_err().to_string();
+            assert!(text.contains(&format!("`{raw}`")), "{text}");
+            assert!(text.contains(hint), "{text}");
+        }
+        let text = parse_base_url("user:pw@host").unwrap_err().to_string();
+        assert!(!text.contains("pw"), "{text}");
         let b = parse_base_url("https://API.example.com:443/v1").unwrap();
         assert_eq!(
             (b.scheme.as_str(), b.authority.as_str()),

@@ -81,13 +81,14 @@ impl ReqwestTransport {
         request: http::Request<Bytes>,
         max: usize,
     ) -> Result<http::Response<Bytes>, TransportError> {
+        let target = Target(request.uri().clone());
         let request = reqwest::Request::try_from(request.map(reqwest::Body::from))
-            .map_err(|e| map_reqwest_error(e, TransportErrorKind::Other))?;
+            .map_err(|e| map_reqwest_error(e, TransportErrorKind::Other, &target))?;
         let mut response = self
             .client
             .execute(request)
             .await
-            .map_err(|e| map_reqwest_error(e, TransportErrorKind::Io))?;
+            .map_err(|e| map_reqwest_error(e, TransportErrorKind::Io, &target))?;
 
         let declared = response
             .headers()
@@ -97,7 +98,7 @@ impl ReqwestTransport {
         if declared.is_some_and(|len| len > max as u64) {
             return Err(too_large(max));
         }
-        let read = |e| map_reqwest_error(e, TransportErrorKind::Io);
+        let read = |e| map_reqwest_error(e, TransportErrorKind::Io, &target);
         // Most answers arrive in one chunk: keep it without copying.
         let first = response.chunk().await.map_err(read)?.unwrap_or_default();
         if first.len() > max {
@@ -145,8 +146,31 @@ fn too_large(max: usize) -> TransportError {
     )
 }
 
-/// Maps a reqwest error, dropping its URL (the query may carry secrets).
-fn map_reqwest_error(err: reqwest::Error, fallback: TransportErrorKind) -> TransportError {
+/// The `host:port` a request goes to (never its path or query, which may carry secrets).
+struct Target(http::Uri);
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = self.0.host().unwrap_or("?");
+        let port = self
+            .0
+            .port_u16()
+            .unwrap_or(if self.0.scheme_str() == Some("https") {
+                443
+            } else {
+                80
+            });
+        write!(f, "{host}:{port}")
+    }
+}
+
+/// Maps a reqwest error, dropping its URL (the query may carry secrets) but naming the host
+/// and port tried and the innermost cause (e.g. "Connection refused", a DNS failure).
+fn map_reqwest_error(
+    err: reqwest::Error,
+    fallback: TransportErrorKind,
+    target: &Target,
+) -> TransportError {
     let kind = if err.is_connect() {
         TransportErrorKind::Connect
     } else if err.is_timeout() {
@@ -154,13 +178,23 @@ fn map_reqwest_error(err: reqwest::Error, fallback: TransportErrorKind) -> Trans
     } else {
         fallback
     };
+    let err = err.without_url();
+    let mut cause: &dyn std::error::Error = &err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
     let message = match kind {
-        TransportErrorKind::Connect => "could not connect to the server",
-        TransportErrorKind::Timeout => "the request timed out",
-        TransportErrorKind::Io => "the connection failed while sending or receiving",
-        _ => "the HTTP request could not be built or sent",
+        TransportErrorKind::Connect => format!(
+            "could not connect to {target} ({cause}); check the base URL's host and port, \
+             DNS, the network and any proxy"
+        ),
+        TransportErrorKind::Timeout => format!("the request to {target} timed out"),
+        TransportErrorKind::Io => {
+            format!("the connection to {target} failed while sending or receiving ({cause})")
+        }
+        _ => format!("the HTTP request to {target} could not be built or sent ({cause})"),
     };
-    TransportError::new(kind, message).with_source(err.without_url())
+    TransportError::new(kind, message).with_source(err)
 }
 
 /// A [`reqwest::ClientBuilder`] with fintra's defaults, to customise (proxy, custom CA, pool

@@ -275,3 +275,45 @@ async fn futures_are_send() {
     let fut = client.execute(Operation::get("Ping", "/ping"), &opts);
     assert_send(&fut);
 }
+
+#[tokio::test]
+async fn a_connection_failure_names_the_host_and_port_and_keeps_the_source() {
+    // Bind then drop a listener: nothing listens on that port any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}/v1"))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client
+        .execute(
+            Operation::get("Ping", "/ping").query("token", "q-secret"),
+            &RequestOptions::new(),
+        )
+        .await
+        .unwrap_err();
+    let Error::Transport(t) = &err else {
+        panic!("expected a transport error, got {err:?}")
+    };
+    assert_eq!(t.kind(), TransportErrorKind::Connect);
+    let text = err.to_string();
+    assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    assert!(text.contains("check the base URL"), "{text}");
+    assert!(std::error::Error::source(t).is_some());
+    assert!(!format!("{text} {err:?}").contains("q-secret"));
+}
+
+#[test]
+fn a_base_url_without_a_scheme_suggests_adding_it() {
+    let err = Client::builder()
+        .base_url("api.example.com")
+        .build()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("`api.example.com`"), "{text}");
+    assert!(text.contains("`https://api.example.com`"), "{text}");
+}
