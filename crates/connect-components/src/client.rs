@@ -41,6 +41,7 @@ impl ConnectComponentsClient {
     ) -> Result<Configuration, Error> {
         validate::create_configuration(body)?;
         let op = Operation::post("post-configurations", "/connect-components/configurations")
+            .rust_method("ConnectComponentsClient::create_configuration")
             .json(body)?;
         self.client
             .send_json(op, &options.unwrap_or_default())
@@ -52,7 +53,8 @@ impl ConnectComponentsClient {
         &self,
         options: Option<RequestOptions>,
     ) -> Result<Vec<Configuration>, Error> {
-        let op = Operation::get("get-configurations", "/connect-components/configurations");
+        let op = Operation::get("get-configurations", "/connect-components/configurations")
+            .rust_method("ConnectComponentsClient::list_configurations");
         self.client
             .send_json(op, &options.unwrap_or_default())
             .await
@@ -73,7 +75,8 @@ impl ConnectComponentsClient {
                 "/connect-components/configurations/{}",
                 encode_path_segment(configuration_id)
             ),
-        );
+        )
+        .rust_method("ConnectComponentsClient::get_configuration");
         self.client
             .send_json(op, &options.unwrap_or_default())
             .await
@@ -93,7 +96,8 @@ impl ConnectComponentsClient {
                 "/connect-components/configurations/{}",
                 encode_path_segment(configuration_id)
             ),
-        );
+        )
+        .rust_method("ConnectComponentsClient::delete_configuration");
         self.client
             .send_empty(op, &options.unwrap_or_default())
             .await
@@ -112,6 +116,7 @@ impl ConnectComponentsClient {
             "post-institutions-institutionId-login-forms",
             format!("/connect-components/institutions/{institution_id}/login-forms"),
         )
+        .rust_method("ConnectComponentsClient::create_login_form")
         .json(body)?;
         self.client
             .send_json(op, &options.unwrap_or_default())
@@ -131,6 +136,7 @@ impl ConnectComponentsClient {
             "post-institutions-institutionId-oauth-urls",
             format!("/connect-components/institutions/{institution_id}/oauth-urls"),
         )
+        .rust_method("ConnectComponentsClient::create_oauth_url")
         .json(body)?;
         self.client
             .send_json(op, &options.unwrap_or_default())
@@ -157,6 +163,7 @@ impl ConnectComponentsClient {
                 encode_path_segment(customer_id)
             ),
         )
+        .rust_method("ConnectComponentsClient::initiate_reconnection")
         .json_bytes(&b"{}"[..])
         .expect_status(StatusCode::CREATED)
         .expect_status(StatusCode::NON_AUTHORITATIVE_INFORMATION);

@@ -14,6 +14,7 @@ use url::Url;
 
 use crate::auth::{Rejection, RequestSigner, SignContext};
 use crate::deadline::{Elapsed, within};
+use crate::deprecation::Deprecation;
 use crate::error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind};
 use crate::operation::{Idempotency, Operation, RequestOptions};
 use crate::retry::{
@@ -71,10 +72,12 @@ impl ErrorParser for JsonErrorParser {
 #[derive(Debug, Clone)]
 pub struct Response {
     operation: &'static str,
+    rust_method: Option<&'static str>,
     sensitive: bool,
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    deprecation: Option<Deprecation>,
 }
 
 impl Response {
@@ -89,6 +92,10 @@ impl Response {
     /// The raw body.
     pub fn body(&self) -> &Bytes {
         &self.body
+    }
+    /// The provider's deprecation notice (`Deprecation` / `Sunset` headers), if it sent one.
+    pub fn deprecation(&self) -> Option<&Deprecation> {
+        self.deprecation.as_ref()
     }
     /// Decodes the body as JSON; a failure names the field that did not decode.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
@@ -106,6 +113,7 @@ impl Response {
                 path: e.path().to_string(),
                 sensitive: self.sensitive,
                 source: e.into_inner(),
+                rust_method: self.rust_method,
             })),
         }
     }
@@ -422,6 +430,7 @@ impl ClientBuilder {
                 sleep: self.sleep,
                 max_response_bytes: self.max_response_bytes,
                 in_flight: tokio::sync::Semaphore::new(self.max_in_flight),
+                deprecations_logged: std::sync::Mutex::new(Vec::new()),
                 idempotency_header: self.idempotency_header,
                 request_id_headers: self.request_id_headers,
                 loggable_headers: self.loggable_headers,
@@ -503,6 +512,8 @@ struct Inner {
     sleep: Arc<dyn Sleep>,
     max_response_bytes: usize,
     in_flight: tokio::sync::Semaphore,
+    /// Operations whose deprecation notice was already logged.
+    deprecations_logged: std::sync::Mutex<Vec<&'static str>>,
     idempotency_header: HeaderName,
     request_id_headers: Vec<HeaderName>,
     loggable_headers: Vec<&'static str>,
@@ -574,25 +585,30 @@ impl Client {
             "fintra.request",
             provider = self.inner.provider,
             operation = op.id,
+            rust_method = op.rust_method,
             method = %op.method,
             path = %op.path,
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-            request_id = tracing::field::Empty,
         );
         let limit = options.timeout.or(self.inner.timeout);
+        let rust_method = op.rust_method;
+        let operation = op.id;
         let fut = self.execute_inner(op, options).instrument(span);
         within(&*self.inner.sleep, limit, fut)
             .await
             .unwrap_or_else(|Elapsed| {
-                Err(TransportError::new(
-                    TransportErrorKind::Timeout,
-                    format!(
-                        "the call did not finish within {:?}",
-                        limit.unwrap_or_default()
-                    ),
+                let err = Error::from(
+                    TransportError::new(
+                        TransportErrorKind::Timeout,
+                        format!(
+                            "the call did not finish within its {:?} deadline",
+                            limit.unwrap_or_default()
+                        ),
+                    )
+                    .for_operation(operation),
                 )
-                .into())
+                .with_call(rust_method, 1);
+                tracing::warn!(operation, error = %err, "giving up: the call's deadline passed");
+                Err(err)
             })
     }
 
@@ -609,17 +625,48 @@ impl Client {
         }
         let template = self.build_request(&op, &idempotency, options)?;
         let started = inner.clock.now();
+        // Latency is only measured when someone will read it.
+        let timer = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
         let mut attempt = 0u32;
         let mut retries = 0u32;
         let mut replayed = false;
         loop {
             attempt += 1;
-            tracing::Span::current().record("attempt", attempt);
-            match self
-                .attempt(&op, &template, &idempotency, options, attempt, replayed)
-                .await?
-            {
-                Attempt::Success(response) => return Ok(response),
+            let span = tracing::debug_span!(
+                "fintra.attempt",
+                attempt,
+                status = tracing::field::Empty,
+                request_id = tracing::field::Empty,
+            );
+            let outcome = self
+                .attempt(
+                    &op,
+                    &template,
+                    &idempotency,
+                    options,
+                    attempt,
+                    replayed,
+                    &span,
+                )
+                .instrument(span.clone())
+                .await
+                .map_err(|e| e.with_call(op.rust_method, attempt))?;
+            let give_up = |err: Error, why: &str| {
+                let err = err.with_call(op.rust_method, attempt);
+                tracing::warn!(operation = op.id, attempts = attempt, error = %err, "giving up: {why}");
+                Err(err)
+            };
+            match outcome {
+                Attempt::Success(response) => {
+                    tracing::debug!(
+                        operation = op.id,
+                        status = response.status.as_u16(),
+                        attempts = attempt,
+                        latency_ms = timer.map(|t| t.elapsed().as_secs_f64() * 1e3),
+                        "succeeded"
+                    );
+                    return Ok(response);
+                }
                 Attempt::Replay => {
                     replayed = true;
                     tracing::debug!(
@@ -629,30 +676,24 @@ impl Client {
                 }
                 Attempt::Failed(err, decision) => {
                     let RetryDecision::Retry { kind, after } = decision else {
+                        let err = err.with_call(op.rust_method, attempt);
+                        tracing::debug!(operation = op.id, attempts = attempt, error = %err, "failed");
                         return Err(err);
                     };
                     retries += 1;
                     if retries >= policy.get_max_attempts() {
-                        tracing::warn!(operation = op.id, attempts = attempt, error = %err, "giving up: no attempts left");
-                        return Err(err);
+                        return give_up(err, "no attempts left");
                     }
                     let Some(delay) = policy.delay(retries, after) else {
-                        tracing::warn!(
-                            operation = op.id,
-                            ?after,
-                            "giving up: the server asks to wait longer than the policy allows"
+                        return give_up(
+                            err,
+                            "the server asks to wait longer than the policy's max_retry_after",
                         );
-                        return Err(err);
                     };
                     if let Some(budget) = policy.get_max_elapsed()
                         && elapsed(started, inner.clock.now()).saturating_add(delay) > budget
                     {
-                        tracing::warn!(
-                            operation = op.id,
-                            ?budget,
-                            "giving up: the retry time budget is spent"
-                        );
-                        return Err(err);
+                        return give_up(err, "the retry time budget (max_elapsed) is spent");
                     }
                     tracing::debug!(operation = op.id, attempt, ?kind, ?delay, error = %err, "retrying");
                     inner.sleep.sleep(delay).await;
@@ -662,6 +703,7 @@ impl Client {
     }
 
     /// Runs one attempt: sign, send, classify.
+    #[allow(clippy::too_many_arguments)]
     async fn attempt(
         &self,
         op: &Operation,
@@ -670,6 +712,7 @@ impl Client {
         options: &RequestOptions,
         attempt: u32,
         replayed: bool,
+        span: &tracing::Span,
     ) -> Result<Attempt, Error> {
         let inner = &*self.inner;
         let mut request = clone_request(template);
@@ -718,23 +761,29 @@ impl Client {
             Err(err) => {
                 let outcome = AttemptOutcome::Transport(&err);
                 let decision = self.decide(&classify, outcome);
-                return Ok(Attempt::Failed(err.into(), decision));
+                return Ok(Attempt::Failed(err.for_operation(op.id).into(), decision));
             }
         };
         let (parts, body) = response.into_parts();
-        let span = tracing::Span::current();
+        // Recorded once on this attempt's own span, so fields never pile up.
         span.record("status", parts.status.as_u16());
         let request_id = self.request_id(&parts.headers);
         if let Some(id) = &request_id {
             span.record("request_id", id.as_str());
         }
+        let deprecation = Deprecation::from_headers(&parts.headers);
+        if let Some(notice) = &deprecation {
+            self.log_deprecation(op, notice);
+        }
         if op.is_success(parts.status) {
             return Ok(Attempt::Success(Response {
                 operation: op.id,
+                rust_method: op.rust_method,
                 sensitive: op.sensitive,
                 status: parts.status,
                 headers: parts.headers,
                 body,
+                deprecation,
             }));
         }
         if !replayed {
@@ -767,8 +816,33 @@ impl Client {
             headers: sanitize_headers(&parts.headers, &inner.loggable_headers),
             body,
             sensitive: op.sensitive,
+            rust_method: op.rust_method,
+            attempts: attempt,
+            deprecation,
         };
         Ok(Attempt::Failed(error.into(), decision))
+    }
+
+    /// Logs the first deprecation notice of each operation of this client.
+    fn log_deprecation(&self, op: &Operation, notice: &Deprecation) {
+        let mut logged = self
+            .inner
+            .deprecations_logged
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if logged.contains(&op.id) {
+            return;
+        }
+        logged.push(op.id);
+        drop(logged);
+        tracing::warn!(
+            provider = self.inner.provider,
+            operation = op.id,
+            rust_method = op.rust_method,
+            deprecation = notice.deprecation(),
+            sunset = notice.sunset(),
+            "the provider marks this operation as deprecated: plan to move off it before its sunset date"
+        );
     }
 
     fn decide(&self, cx: &ClassifyContext<'_>, outcome: AttemptOutcome<'_>) -> RetryDecision {

@@ -12,6 +12,8 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
+use crate::deprecation::Deprecation;
+
 /// A boxed error source.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -92,6 +94,63 @@ impl Error {
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Transport(e) if e.kind == TransportErrorKind::Timeout)
     }
+
+    /// How many attempts the call made before failing (1 when it was not retried).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Api(e) => e.attempts,
+            Error::Transport(e) => e.attempts,
+            _ => 1,
+        }
+    }
+
+    /// The provider's deprecation notice (`Deprecation` / `Sunset` headers) on the answer
+    /// that failed, if it sent one.
+    pub fn deprecation(&self) -> Option<&Deprecation> {
+        match self {
+            Error::Api(e) => e.deprecation.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Records what the client knows about the failed call: the Rust method that made it
+    /// and how many attempts it took.
+    pub(crate) fn with_call(mut self, rust_method: Option<&'static str>, attempts: u32) -> Self {
+        match &mut self {
+            Error::Api(e) => {
+                e.rust_method = rust_method;
+                e.attempts = attempts;
+            }
+            Error::Transport(e) => {
+                e.rust_method = rust_method;
+                e.attempts = attempts;
+            }
+            Error::Decode(e) => e.rust_method = rust_method,
+            _ => {}
+        }
+        self
+    }
+}
+
+/// Names an operation in messages: `Type::method (spec-operation-id)` when the Rust method is
+/// known, else the spec operation id.
+struct Label(&'static str, Option<&'static str>);
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            Some(rust) => write!(f, "{rust} ({})", self.0),
+            None => f.write_str(self.0),
+        }
+    }
+}
+
+/// ` (after N attempts)` when the call was retried.
+fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
+    if attempts > 1 {
+        write!(f, " (after {attempts} attempts)")?;
+    }
+    Ok(())
 }
 
 impl From<ApiError> for Error {
@@ -145,6 +204,9 @@ pub struct ApiError {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
     pub(crate) sensitive: bool,
+    pub(crate) rust_method: Option<&'static str>,
+    pub(crate) attempts: u32,
+    pub(crate) deprecation: Option<Deprecation>,
 }
 
 impl ApiError {
@@ -160,6 +222,9 @@ impl ApiError {
             headers: HeaderMap::new(),
             body: body.into(),
             sensitive: false,
+            rust_method: None,
+            attempts: 1,
+            deprecation: None,
         }
     }
 
@@ -177,6 +242,19 @@ impl ApiError {
     /// The id of the operation that failed, e.g. `CreateToken`.
     pub fn operation(&self) -> &'static str {
         self.operation
+    }
+    /// The Rust method that made the call, e.g. `ConnectComponentsClient::get_configuration`,
+    /// when the provider crate names it.
+    pub fn rust_method(&self) -> Option<&'static str> {
+        self.rust_method
+    }
+    /// How many attempts the call made (1 when it was not retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+    /// The provider's deprecation notice on this answer, if any.
+    pub fn deprecation(&self) -> Option<&Deprecation> {
+        self.deprecation.as_ref()
     }
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
@@ -224,6 +302,8 @@ impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
             .field("operation", &self.operation)
+            .field("rust_method", &self.rust_method)
+            .field("attempts", &self.attempts)
             .field("status", &self.status)
             .field("code", &self.code)
             .field("message", &self.message)
@@ -237,7 +317,8 @@ impl fmt::Debug for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
+        let label = Label(self.operation, self.rust_method);
+        write!(f, "{label} failed with HTTP {}", self.status)?;
         if let Some(code) = &self.code {
             write!(f, " (code {code})")?;
         }
@@ -247,7 +328,7 @@ impl fmt::Display for ApiError {
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;
         }
-        Ok(())
+        write_attempts(f, self.attempts)
     }
 }
 
@@ -270,13 +351,32 @@ pub enum TransportErrorKind {
 }
 
 /// The request could not be sent or its answer could not be read.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
+#[derive(Debug)]
 pub struct TransportError {
     kind: TransportErrorKind,
     message: Cow<'static, str>,
-    #[source]
     source: Option<BoxError>,
+    operation: Option<&'static str>,
+    rust_method: Option<&'static str>,
+    attempts: u32,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(operation) = self.operation {
+            write!(f, "{}: ", Label(operation, self.rust_method))?;
+        }
+        f.write_str(&self.message)?;
+        write_attempts(f, self.attempts)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl TransportError {
@@ -286,7 +386,23 @@ impl TransportError {
             kind,
             message: message.into(),
             source: None,
+            operation: None,
+            rust_method: None,
+            attempts: 1,
         }
+    }
+    /// Names the operation that failed (done by the client).
+    pub(crate) fn for_operation(mut self, operation: &'static str) -> Self {
+        self.operation = Some(operation);
+        self
+    }
+    /// The id of the operation that failed, when the client recorded it.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.operation
+    }
+    /// How many attempts the call made (1 when it was not retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
     }
     /// Attaches the underlying cause (kept, never stringified).
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
@@ -311,6 +427,7 @@ pub struct DecodeError {
     pub(crate) path: String,
     pub(crate) sensitive: bool,
     pub(crate) source: serde_json::Error,
+    pub(crate) rust_method: Option<&'static str>,
 }
 
 impl DecodeError {
@@ -338,7 +455,9 @@ impl fmt::Display for DecodeError {
         write!(
             f,
             "could not decode the {} response (HTTP {}) at `{}`: ",
-            self.operation, self.status, self.path
+            Label(self.operation, self.rust_method),
+            self.status,
+            self.path
         )?;
         if self.sensitive {
             // serde messages quote the offending value, which may be a credential.
@@ -474,6 +593,29 @@ mod tests {
     }
 
     #[test]
+    fn display_names_the_rust_method_and_the_attempts() {
+        let mut e = ApiError::new("get-configurations", StatusCode::SERVICE_UNAVAILABLE, "");
+        e.rust_method = Some("ConnectComponentsClient::list_configurations");
+        e.attempts = 3;
+        assert_eq!(
+            e.to_string(),
+            "ConnectComponentsClient::list_configurations (get-configurations) failed with \
+             HTTP 503 Service Unavailable (after 3 attempts)"
+        );
+        let t = Error::from(
+            TransportError::new(TransportErrorKind::Connect, "could not connect to h:443")
+                .for_operation("get-configurations"),
+        )
+        .with_call(Some("ConnectComponentsClient::list_configurations"), 2);
+        assert_eq!(
+            t.to_string(),
+            "ConnectComponentsClient::list_configurations (get-configurations): could not \
+             connect to h:443 (after 2 attempts)"
+        );
+        assert_eq!(t.attempts(), 2);
+    }
+
+    #[test]
     fn retryable_classes() {
         for (s, r) in [
             (408, true),
@@ -513,6 +655,7 @@ mod tests {
             path: "token".into(),
             sensitive: true,
             source,
+            rust_method: None,
         };
         let text = format!("{e} {e:?}");
         assert!(!text.contains("tok-123"), "{text}");

@@ -18,7 +18,9 @@
 //!   and the raw body.
 //! * **secrets** — every credential is a [`secret::SecretString`]; headers are redacted
 //!   through an allow-list before they are logged or stored.
-//! * **observability** — a `tracing` span per operation and a debug event per retry.
+//! * **observability** — a `tracing` span per operation and one per attempt, a debug event
+//!   per retry and per success (status, latency), the attempt count on final errors, and one
+//!   warning per operation per client when the provider sends a [`Deprecation`] notice.
 //! * **time** — injectable [`time::Clock`] and [`time::Sleep`]; `test-util` adds
 //!   `test_util::MockTransport` and `test_util::VirtualTime`.
 //!
@@ -41,6 +43,7 @@
 pub mod auth;
 mod client;
 mod deadline;
+mod deprecation;
 mod error;
 pub mod format;
 mod operation;
@@ -53,6 +56,7 @@ pub mod time;
 mod transport;
 
 pub use client::{Client, ClientBuilder, ErrorDetails, ErrorParser, JsonErrorParser, Response};
+pub use deprecation::Deprecation;
 pub use error::{
     ApiError, AuthError, AuthErrorKind, BoxError, DecodeError, Error, InvalidRequest,
     TransportError, TransportErrorKind,

@@ -142,6 +142,7 @@ pub struct Operation {
     pub(crate) success: Vec<StatusCode>,
     pub(crate) idempotency: Idempotency,
     pub(crate) sensitive: bool,
+    pub(crate) rust_method: Option<&'static str>,
 }
 
 impl Operation {
@@ -166,6 +167,7 @@ impl Operation {
             success: Vec::new(),
             idempotency,
             sensitive: false,
+            rust_method: None,
         }
     }
     /// A GET operation.
@@ -245,6 +247,26 @@ impl Operation {
         self
     }
 
+    /// Names the Rust method that makes this call, e.g.
+    /// `"ConnectComponentsClient::get_configuration"`: errors and tracing show it beside the
+    /// spec operation id, so a user finds the call in their own code.
+    ///
+    /// ```
+    /// use fintra_core::Operation;
+    /// let op = Operation::get("get-configurations", "/configurations")
+    ///     .rust_method("ConnectComponentsClient::list_configurations");
+    /// assert_eq!(op.method_name(), Some("ConnectComponentsClient::list_configurations"));
+    /// ```
+    pub fn rust_method(mut self, name: &'static str) -> Self {
+        self.rust_method = Some(name);
+        self
+    }
+
+    /// The Rust method name, if the provider crate set one.
+    pub fn method_name(&self) -> Option<&'static str> {
+        self.rust_method
+    }
+
     /// The operation id (used in errors and tracing).
     pub fn id(&self) -> &'static str {
         self.id
@@ -287,6 +309,7 @@ impl fmt::Debug for Operation {
             .collect();
         f.debug_struct("Operation")
             .field("id", &self.id)
+            .field("rust_method", &self.rust_method)
             .field("method", &self.method)
             .field("path", &self.path)
             .field("query", &query)

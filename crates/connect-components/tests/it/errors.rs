@@ -96,6 +96,20 @@ const DOCUMENTED: &[(&str, u16, &str, &str)] = &[
     ("post-reconnections", 401, MISSING_APP_KEY, "10026"),
 ];
 
+/// The Rust method of each spec operation.
+fn rust_method(operation: &str) -> &'static str {
+    match operation {
+        "post-configurations" => "create_configuration",
+        "get-configurations" => "list_configurations",
+        "get-configurations-configurationId" => "get_configuration",
+        "delete-configurations-configurationId" => "delete_configuration",
+        "post-institutions-institutionId-login-forms" => "create_login_form",
+        "post-institutions-institutionId-oauth-urls" => "create_oauth_url",
+        "post-reconnections" => "initiate_reconnection",
+        other => panic!("unknown operation {other}"),
+    }
+}
+
 #[tokio::test]
 async fn every_documented_error_is_decoded() {
     for &(operation, status, body, code) in DOCUMENTED {
@@ -118,6 +132,13 @@ async fn every_documented_error_is_decoded() {
         assert_eq!(err.code(), Some(code), "{ctx}");
         let api = err.as_api().unwrap_or_else(|| panic!("{ctx}: {err:?}"));
         assert_eq!(api.operation(), operation);
+        let method = format!("ConnectComponentsClient::{}", rust_method(operation));
+        assert_eq!(api.rust_method(), Some(method.as_str()), "{ctx}");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("{method} ({operation}) failed with HTTP {status}")),
+            "{ctx}: {err}"
+        );
         let detail: GoldStandardErrorMessage = api.detail().unwrap();
         let first = detail.first().unwrap();
         assert_eq!(api.message(), first.description.as_deref(), "{ctx}");

@@ -7,6 +7,7 @@ mod auth;
 mod errors;
 mod limits;
 mod loopback;
+mod observability;
 mod properties;
 mod redaction;
 mod retries;
