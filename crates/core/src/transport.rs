@@ -71,9 +71,15 @@ impl ReqwestTransport {
         Ok(ReqwestTransport { client })
     }
 
-    /// The default client, built from [`reqwest_client_builder`].
+    /// The default client, built from [`reqwest_client_builder`]. With the `rustls` backend
+    /// every default client shares one TLS configuration, so the platform's root
+    /// certificates are loaded once per process, not once per client.
     pub fn default_client() -> Result<Self, Error> {
-        Self::from_builder(reqwest_client_builder())
+        #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+        let builder = reqwest_client_builder().tls_backend_preconfigured(shared_tls_config()?);
+        #[cfg(not(all(feature = "rustls", not(feature = "native-tls"))))]
+        let builder = reqwest_client_builder();
+        Self::from_builder(builder)
     }
 
     async fn send_inner(
@@ -251,5 +257,56 @@ fn install_crypto_provider() {
     {
         // An error only means another provider is installed: that one is used.
         let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+/// The process-wide TLS configuration of the default clients: rustls with `ring`, the
+/// platform verifier (roots loaded once, here), HTTP/1.1 ALPN.
+/// How many times the root store was loaded (once per process).
+#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+static ROOT_STORES_LOADED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+fn shared_tls_config() -> Result<rustls::ClientConfig, Error> {
+    use std::sync::{Arc, OnceLock};
+
+    static CONFIG: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            ROOT_STORES_LOADED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
+                .map_err(|e| format!("could not load the platform's root certificates: {e}"))?;
+            let mut config = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| format!("could not configure TLS: {e}"))?
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+                .with_no_client_auth();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            Ok(config)
+        })
+        .clone()
+        .map_err(|e| {
+            Error::config(format!(
+                "{e}; on a minimal container install the CA certificates (e.g. the \
+                 `ca-certificates` package) or trust roots explicitly with \
+                 reqwest_client_builder().tls_certs_only(...) and ClientBuilder::reqwest_builder"
+            ))
+        })
+}
+
+#[cfg(all(test, feature = "rustls", not(feature = "native-tls")))]
+mod tests {
+    #[test]
+    fn the_root_store_is_loaded_once_per_process() {
+        let clients: Vec<_> = (0..3)
+            .map(|_| super::ReqwestTransport::default_client().unwrap())
+            .collect();
+        assert_eq!(clients.len(), 3);
+        assert_eq!(
+            super::ROOT_STORES_LOADED.load(std::sync::atomic::Ordering::SeqCst),
+            1
+        );
     }
 }
