@@ -280,7 +280,9 @@ pub(crate) fn never_sent(outcome: AttemptOutcome<'_>) -> bool {
 /// ```
 pub fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More seconds than a u64 holds still means "wait longer than anyone will".
+        let secs = value.parse::<u64>().unwrap_or(u64::MAX);
         return Some(Duration::from_secs(secs));
     }
     let at = httpdate::parse_http_date(value).ok()?;
@@ -378,6 +380,18 @@ mod tests {
         assert_eq!(parse_retry_after(&h, cx(true).now), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(parse_retry_after(&h, cx(true).now), None);
+        for bad in ["-5", "+5", "1.5", "", "0x10"] {
+            h.insert(RETRY_AFTER, HeaderValue::from_static(bad));
+            assert_eq!(parse_retry_after(&h, cx(true).now), None, "{bad}");
+        }
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("999999999999999999999999"),
+        );
+        assert_eq!(
+            parse_retry_after(&h, cx(true).now),
+            Some(Duration::from_secs(u64::MAX))
+        );
         assert_eq!(
             default_decision(
                 &cx(true),

@@ -103,3 +103,84 @@ proptest! {
         }
     }
 }
+
+fn header_with(value: &[u8]) -> Option<http::HeaderMap> {
+    let value = http::HeaderValue::from_bytes(value).ok()?;
+    let mut headers = http::HeaderMap::new();
+    headers.insert(http::header::RETRY_AFTER, value);
+    Some(headers)
+}
+
+/// 2024-05-08T00:00:00Z.
+fn now() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_715_126_400)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// Any header value parses to a hint or to nothing, never a panic.
+    #[test]
+    fn retry_after_never_panics(value in proptest::collection::vec(any::<u8>(), 0..64)) {
+        if let Some(headers) = header_with(&value) {
+            let _ = fintra_core::retry::parse_retry_after(&headers, now());
+        }
+    }
+
+    /// Delta-seconds round-trip exactly, for every u64.
+    #[test]
+    fn retry_after_seconds_round_trip(secs in any::<u64>()) {
+        let headers = header_with(secs.to_string().as_bytes()).unwrap();
+        prop_assert_eq!(
+            fintra_core::retry::parse_retry_after(&headers, now()),
+            Some(std::time::Duration::from_secs(secs))
+        );
+    }
+
+    /// An HTTP-date round-trips to the wait until it (zero once it is past).
+    #[test]
+    fn retry_after_dates_round_trip(offset in -10_000_000i64..10_000_000i64) {
+        let at = if offset >= 0 {
+            now() + std::time::Duration::from_secs(offset as u64)
+        } else {
+            now() - std::time::Duration::from_secs(offset.unsigned_abs())
+        };
+        let headers = header_with(httpdate::fmt_http_date(at).as_bytes()).unwrap();
+        let expected = std::time::Duration::from_secs(offset.max(0) as u64);
+        prop_assert_eq!(fintra_core::retry::parse_retry_after(&headers, now()), Some(expected));
+    }
+
+    /// Error-body parsing and success decoding never panic on arbitrary bytes.
+    #[test]
+    fn body_parsers_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+        use fintra_core::ErrorParser;
+        let headers = http::HeaderMap::new();
+        let _ = fintra_core::JsonErrorParser.parse(http::StatusCode::BAD_REQUEST, &headers, &body);
+        let api = fintra_core::ApiError::new("Op", http::StatusCode::BAD_REQUEST, body.clone());
+        let _ = api.detail::<serde_json::Value>();
+        let _ = format!("{api} {api:?}");
+        let rt = runtime();
+        let mock = Arc::new(MockTransport::new());
+        mock.push_response(
+            http::Response::builder()
+                .status(200)
+                .body(bytes::Bytes::from(body))
+                .unwrap(),
+        );
+        let client = Client::builder()
+            .base_url("https://api.test")
+            .transport(mock)
+            .build()
+            .unwrap();
+        let result = rt.block_on(
+            client.send_json::<std::collections::BTreeMap<String, u32>>(
+                Operation::get("Op", "/op"),
+                &RequestOptions::new(),
+            ),
+        );
+        if let Err(e) = &result {
+            prop_assert!(matches!(e, Error::Decode(_)), "{e:?}");
+            let _ = format!("{e} {e:?}");
+        }
+    }
+}
