@@ -9,10 +9,10 @@ use http::{HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::credentials::APP_PORTAL_TOKEN;
+use crate::rules::is_svix_id;
 use crate::state::{BoundedMap, Shared, later};
 use crate::stats::Route;
 use crate::wire::{self, Match, Reply, Request, random_alnum};
-use fintra_app_portal::validate_app_id;
 
 /// An `app_id` the sandbox treats as a missing application: `app-portal-access`,
 /// `dashboard-access` and `expire-all` answer `404` `{"code":"not_found","detail":"Application not found"}`.
@@ -261,7 +261,7 @@ fn run(
     // [api, v1, auth, app, {app_id}, expire-all, ""] or [api, v1, auth, <op>, {app_id}, ""].
     let app_id = segs.get(4).map_or("", String::as_str);
     let mut errors = Vec::new();
-    if validate_app_id(app_id).is_err() {
+    if !is_svix_id(app_id) {
         errors.push(Invalid::new(
             &["path", "app_id"],
             "app_id must be 1 to 256 characters matching ^[a-zA-Z0-9\\-_.]+$",
@@ -377,7 +377,7 @@ fn validate_access_in(body: &[u8], errors: &mut Vec<Invalid>) {
                 "value_error",
             )),
             // Feature flags follow the same pattern and length as application ids.
-            Value::String(s) if validate_app_id(s).is_err() => errors.push(Invalid::new(
+            Value::String(s) if !is_svix_id(s) => errors.push(Invalid::new(
                 &loc,
                 "string does not match regex \"^[a-zA-Z0-9\\-_.]+$\"",
                 "value_error",

@@ -11,12 +11,11 @@ use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use crate::credentials::{FINICITY_APP_KEY, FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET};
+use crate::rules::is_valid_partner_secret;
 use crate::state::{BoundedMap, Shared, later};
 use crate::stats::Route;
 use crate::wire::{self, Match, Reply, Request, random_alnum, type_name, uuid};
 use fintra_core::format::{is_date_time, is_uuid};
-use fintra_core::secret::SecretString;
-use fintra_finicity::validate_partner_secret;
 
 /// The `institution_login_id` for which `POST …/reconnections` answers `203` with MFA
 /// challenges instead of `201` with a login form.
@@ -258,10 +257,20 @@ fn bad_request_a() -> Reply {
 }
 
 fn json_object_a(req: &Request) -> Result<Map<String, Value>, Reply> {
-    match serde_json::from_slice::<Value>(&req.body) {
-        Ok(Value::Object(m)) => Ok(m),
-        _ => Err(bad_request_a()),
-    }
+    let detail = match serde_json::from_slice::<Value>(&req.body) {
+        Ok(Value::Object(m)) => return Ok(m),
+        Ok(other) => format!(
+            "the request body must be a JSON object, not {}",
+            type_name(&other)
+        ),
+        // serde_json's message ends with "at line L column C".
+        Err(e) => format!("the request body is not valid JSON: {e}"),
+    };
+    Err(shape_a(
+        StatusCode::BAD_REQUEST,
+        json!("14020"),
+        &format!("Bad request. {detail}"),
+    ))
 }
 
 /// A required string member of a shape-A request body.
@@ -362,7 +371,7 @@ fn modify_secret(shared: &Shared, st: &mut FinicityState, req: &Request) -> Resu
         return Err(invalid_credentials());
     }
     st.consecutive_failures = 0;
-    if validate_partner_secret(&SecretString::from(new_secret)).is_err() {
+    if !is_valid_partner_secret(new_secret) {
         return Err(shape_a(
             StatusCode::BAD_REQUEST,
             json!("24437"),

@@ -45,10 +45,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod app_portal;
+mod canonical_json;
 mod control;
 mod credentials;
 mod faults;
 mod finicity;
+mod rules;
 mod sandbox;
 mod server;
 mod signing;

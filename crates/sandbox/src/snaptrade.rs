@@ -148,7 +148,7 @@ fn verify(shared: &Shared, req: &Request) -> Result<(), Reply> {
         return Err(bad_signature());
     };
     let body = (!req.body.is_empty()).then_some(&req.body[..]);
-    match signing::verify(&req.path, &req.query, body, signature) {
+    match signing::verify(&[&req.path], &req.query, body, signature) {
         Verdict::Valid => {}
         Verdict::Invalid => return Err(bad_signature()),
         Verdict::BodyNotJson => {
