@@ -57,17 +57,28 @@ impl AppPortalState {
     }
 }
 
-/// Matches a path below `/svix`. The trailing `/` of the 2023 spec is required.
+/// Matches a path of the app-portal listener. Like the real server (`svix-current.md` §4,
+/// `NormalizePath::trim_trailing_slash`), trailing slashes are ignored: the latest spec's
+/// paths and the 2023 trailing-slash forms reach the same operation.
 pub(crate) fn classify(method: &Method, segs: &[String]) -> Match {
-    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let s = trimmed(segs);
     let route = match s.as_slice() {
-        ["api", "v1", "auth", "app-portal-access", _, ""] => Route::AppPortalAccess,
-        ["api", "v1", "auth", "app", _, "expire-all", ""] => Route::AppPortalExpireAll,
-        ["api", "v1", "auth", "dashboard-access", _, ""] => Route::AppPortalDashboardAccess,
-        ["api", "v1", "auth", "logout", ""] => Route::AppPortalLogout,
+        ["api", "v1", "auth", "app-portal-access", _] => Route::AppPortalAccess,
+        ["api", "v1", "auth", "app", _, "expire-all"] => Route::AppPortalExpireAll,
+        ["api", "v1", "auth", "dashboard-access", _] => Route::AppPortalDashboardAccess,
+        ["api", "v1", "auth", "logout"] => Route::AppPortalLogout,
         _ => return Match::NotFound,
     };
     wire::by_method(method, &[(Method::POST, route)], "POST")
+}
+
+/// The path segments without trailing empty ones (`/a/b//` → `[a, b]`).
+pub(crate) fn trimmed(segs: &[String]) -> Vec<&str> {
+    let mut s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    while s.len() > 1 && s.last() == Some(&"") {
+        s.pop();
+    }
+    s
 }
 
 // ---------------------------------------------------------------- error bodies
@@ -321,7 +332,7 @@ fn issue_token(shared: &Shared, st: &mut AppPortalState, app_id: &str) -> Reply 
         StatusCode::OK,
         &json!({
             "token": token,
-            "url": format!("{}/svix/app-portal/login#key={key}", shared.origin),
+            "url": format!("{}/app-portal/login#key={key}", shared.origins.app_portal),
         }),
     )
 }

@@ -79,7 +79,7 @@ impl FinicityState {
     }
 }
 
-/// Matches a path below `/finicity`.
+/// Matches a path of the Finicity listener.
 pub(crate) fn classify(method: &Method, segs: &[String]) -> Match {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     match s.as_slice() {
@@ -224,9 +224,9 @@ fn not_found(details: &str) -> Reply {
 }
 
 /// The error reply for a status the sandbox decided on (faults, limits, unknown routes):
-/// GoldStandard below `/finicity/connect-components`, shape A elsewhere.
+/// GoldStandard below `/connect-components`, shape A elsewhere.
 pub(crate) fn status_reply(path: &str, status: StatusCode) -> Reply {
-    if path.starts_with("/finicity/connect-components") || status == StatusCode::NOT_FOUND {
+    if path.starts_with("/connect-components") || status == StatusCode::NOT_FOUND {
         gold_for_status(status)
     } else {
         let reason = status.canonical_reason().unwrap_or("Error");
@@ -655,13 +655,13 @@ fn create_oauth_url(
         StatusCode::CREATED,
         &json!({
             "id": id,
-            "url": format!("{}/finicity/oauth/{id}", shared.origin),
+            "url": format!("{}/oauth/{id}", shared.origins.finicity),
             "eventStreamId": uuid(),
         }),
     ))
 }
 
-/// Sandbox-only `GET /finicity/oauth/{id}`: "the institution's OAuth page", which sends the
+/// Sandbox-only `GET /oauth/{id}`: "the institution's OAuth page", which sends the
 /// browser straight back to the `redirectURI`.
 fn oauth_page(st: &FinicityState, segs: &[String]) -> Result<Reply, Reply> {
     let id = segs.get(1).map_or("", String::as_str);

@@ -28,11 +28,31 @@ impl SnapTradeState {
     }
 }
 
-/// Matches a path below `/snaptrade`.
-pub(crate) fn classify(method: &Method, segs: &[String]) -> Match {
+/// The legacy prefix of every SnapTrade path (`snaptrade-current.md` §2).
+const LEGACY_PREFIX: &str = "/api/v1";
+
+/// Whether `path` uses the legacy `/api/v1` prefix.
+pub(crate) fn is_legacy_path(path: &str) -> bool {
+    path.strip_prefix(LEGACY_PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The operation segments: the path relative to the API root, with or without the legacy
+/// `/api/v1` prefix.
+fn operation_segments(segs: &[String]) -> Vec<&str> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    match s.as_slice() {
+        ["api", "v1", rest @ ..] => rest.to_vec(),
+        _ => s,
+    }
+}
+
+/// Matches a path of the SnapTrade listener: `/snapTrade/...` at the root, and the same
+/// under the legacy `/api/v1` prefix.
+pub(crate) fn classify(method: &Method, segs: &[String]) -> Match {
+    let s = operation_segments(segs);
     let (route, m, allow) = match s.as_slice() {
-        ["api", "v1", "snapTrade", op] => match *op {
+        ["snapTrade", op] => match *op {
             "registerUser" => (Route::SnapTradeRegisterUser, Method::POST, "POST"),
             "login" => (Route::SnapTradeLogin, Method::POST, "POST"),
             "listUsers" => (Route::SnapTradeListUsers, Method::GET, "GET"),
@@ -148,7 +168,14 @@ fn verify(shared: &Shared, req: &Request) -> Result<(), Reply> {
         return Err(bad_signature());
     };
     let body = (!req.body.is_empty()).then_some(&req.body[..]);
-    match signing::verify(&[&req.path], &req.query, body, signature) {
+    // Current SDKs sign the path relative to the API root even when they send it under
+    // `/api/v1`; older ones sign the full legacy path (`snaptrade-current.md` §4).
+    let relative = req
+        .path
+        .strip_prefix(LEGACY_PREFIX)
+        .filter(|_| is_legacy_path(&req.path))
+        .unwrap_or(&req.path);
+    match signing::verify(&[relative, &req.path], &req.query, body, signature) {
         Verdict::Valid => {}
         Verdict::Invalid => return Err(bad_signature()),
         Verdict::BodyNotJson => {
@@ -273,7 +300,7 @@ fn login(shared: &Shared, st: &SnapTradeState, req: &Request) -> Result<Reply, R
     Ok(Reply::json(
         StatusCode::OK,
         &json!({
-            "redirectURI": format!("{}/snaptrade/portal?sessionId={session_id}", shared.origin),
+            "redirectURI": format!("{}/portal?sessionId={session_id}", shared.origins.snaptrade),
             "sessionId": session_id,
         }),
     ))
@@ -334,7 +361,7 @@ fn encrypted_jwt(st: &SnapTradeState, req: &Request) -> Result<Reply, Reply> {
     ))
 }
 
-/// Sandbox-only `GET /snaptrade/portal`: the page a login `redirectURI` opens.
+/// Sandbox-only `GET /portal`: the page a login `redirectURI` opens.
 fn portal(req: &Request) -> Reply {
     let session = req.query_param("sessionId").unwrap_or_default();
     let session: String = session

@@ -38,12 +38,21 @@ impl State {
     }
 }
 
+/// The base URL (`http://127.0.0.1:PORT`) of each listener.
+#[derive(Debug, Clone)]
+pub(crate) struct Origins {
+    pub control: String,
+    pub finicity: String,
+    pub app_portal: String,
+    pub snaptrade: String,
+}
+
 /// Everything the connection tasks share.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub settings: Settings,
-    /// `http://127.0.0.1:PORT`, for links the handlers hand out.
-    pub origin: String,
+    /// The listeners' base URLs, for links the handlers hand out.
+    pub origins: Origins,
     clock_offset: Mutex<Duration>,
     state: Mutex<State>,
     faults: Mutex<FaultQueue>,
@@ -64,10 +73,10 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(settings: Settings, origin: String) -> Self {
+    pub fn new(settings: Settings, origins: Origins) -> Self {
         Self {
             settings,
-            origin,
+            origins,
             clock_offset: Mutex::new(Duration::ZERO),
             state: Mutex::new(State::new()),
             faults: Mutex::new(FaultQueue::default()),
