@@ -206,8 +206,9 @@ pub(crate) fn handle(
         && reply.status.is_success()
     {
         if st.idempotency.is_full() {
+            // Responses are stored in time order, so they expire in insertion order.
             st.idempotency
-                .retain(|_, s| now < later(s.stored_at, IDEMPOTENCY_TTL));
+                .drop_oldest_while(|s| now >= later(s.stored_at, IDEMPOTENCY_TTL));
         }
         st.idempotency.insert(
             key,

@@ -339,7 +339,8 @@ fn create_token(shared: &Shared, st: &mut FinicityState, req: &Request) -> Resul
     }
     st.consecutive_failures = 0;
     if st.tokens.is_full() {
-        st.tokens.retain(|_, expires| *expires > now);
+        // Tokens are issued with one lifetime, so they expire in issue order.
+        st.tokens.drop_oldest_while(|expires| *expires <= now);
     }
     let token = random_alnum(20);
     st.tokens

@@ -173,11 +173,20 @@ impl<V> BoundedMap<V> {
         Some(value)
     }
 
-    /// Keeps only the entries for which `keep` returns true.
-    pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut V) -> bool) {
-        self.map.retain(|k, v| keep(k, v));
-        let map = &self.map;
-        self.order.retain(|k| map.contains_key(k));
+    /// Removes entries from the oldest end while `expired` holds for them. For maps whose
+    /// entries expire in insertion order this drops every expired entry in O(expired),
+    /// where a full scan would walk the whole map on every insert of a full map.
+    pub fn drop_oldest_while(&mut self, mut expired: impl FnMut(&V) -> bool) {
+        while let Some(key) = self.order.front() {
+            match self.map.get(key.as_str()) {
+                Some(v) if !expired(v) => break,
+                _ => {
+                    if let Some(key) = self.order.pop_front() {
+                        self.map.remove(&key);
+                    }
+                }
+            }
+        }
     }
 
     /// Entries, oldest first.
@@ -196,6 +205,17 @@ impl<V> BoundedMap<V> {
 #[cfg(test)]
 mod tests {
     use super::BoundedMap;
+
+    #[test]
+    fn drops_expired_from_the_oldest_end_only() {
+        let mut m = BoundedMap::new(10);
+        for (k, v) in [("a", 1), ("b", 2), ("c", 9), ("d", 3)] {
+            m.insert(k.into(), v);
+        }
+        m.drop_oldest_while(|v| *v < 5);
+        let keys: Vec<&String> = m.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["c", "d"]);
+    }
 
     #[test]
     fn evicts_oldest_and_keeps_order() {
