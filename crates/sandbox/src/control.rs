@@ -67,12 +67,34 @@ fn operations(provider: Provider) -> &'static [(&'static str, &'static str)] {
             ("POST", "/api/v1/auth/app/{app_id}/expire-all"),
             ("POST", "/api/v1/auth/dashboard-access/{app_id}"),
             ("POST", "/api/v1/auth/logout"),
+            ("GET", "/api/v1/auth/whoami"),
+            ("POST", "/api/v1/auth/one-time-token"),
+            ("POST", "/api/v1/auth/stream-portal-access/{stream_id}"),
+            ("POST", "/api/v1/auth/stream-logout"),
+            ("POST", "/api/v1/auth/stream/{stream_id}/expire-all"),
+            (
+                "GET",
+                "/api/v1/auth/app/{app_id}/poller/{endpoint_id}/token",
+            ),
+            (
+                "POST",
+                "/api/v1/auth/app/{app_id}/poller/{endpoint_id}/token/rotate",
+            ),
+            (
+                "GET",
+                "/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token",
+            ),
+            (
+                "POST",
+                "/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token/rotate",
+            ),
         ],
         Provider::SnapTrade => &[
             ("POST", "/snapTrade/registerUser"),
             ("POST", "/snapTrade/login"),
             ("GET", "/snapTrade/listUsers"),
             ("DELETE", "/snapTrade/deleteUser"),
+            ("POST", "/snapTrade/resetUserSecret"),
             ("GET", "/snapTrade/encryptedJWT"),
         ],
     }

@@ -65,6 +65,7 @@ mod signing;
 mod snaptrade;
 mod state;
 mod stats;
+mod svix_schema;
 mod wire;
 
 pub use app_portal::APP_PORTAL_UNKNOWN_APP_ID;

@@ -10,6 +10,18 @@ pub(crate) fn is_svix_id(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
+/// Svix `stream_id`/`sink_id`: 1 to 60 characters, no pattern.
+pub(crate) fn is_svix_stream_id(s: &str) -> bool {
+    (1..=60).contains(&s.chars().count())
+}
+
+/// Svix `sessionId`: 1 to 64 characters matching `^[a-zA-Z0-9@_-]+$`.
+pub(crate) fn is_svix_session_id(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'@' | b'_' | b'-'))
+}
+
 /// The characters besides letters and digits a Finicity partner secret may contain.
 pub(crate) const PARTNER_SECRET_SPECIALS: &str = "!@#$%&*_-+";
 
@@ -39,6 +51,13 @@ mod tests {
         assert!(!is_svix_id(""));
         assert!(!is_svix_id("a/b"));
         assert!(!is_svix_id("é"));
+        assert!(is_svix_stream_id("any thing/é"));
+        assert!(!is_svix_stream_id(&"a".repeat(61)));
+        assert!(!is_svix_stream_id(""));
+        assert!(is_svix_session_id("user_1FB8"));
+        assert!(is_svix_session_id("a@b-c"));
+        assert!(!is_svix_session_id("user.1"));
+        assert!(!is_svix_session_id(&"a".repeat(65)));
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub(crate) fn classify(method: &Method, segs: &[String]) -> Match {
             "listUsers" => (Route::SnapTradeListUsers, Method::GET, "GET"),
             "deleteUser" => (Route::SnapTradeDeleteUser, Method::DELETE, "DELETE"),
             "encryptedJWT" => (Route::SnapTradeEncryptedJwt, Method::GET, "GET"),
+            "resetUserSecret" => (Route::SnapTradeResetUserSecret, Method::POST, "POST"),
             _ => return Match::NotFound,
         },
         ["portal"] => (Route::SnapTradePortal, Method::GET, "GET"),
@@ -146,6 +147,7 @@ pub(crate) fn handle(
         Route::SnapTradeListUsers => Ok(list_users(st)),
         Route::SnapTradeDeleteUser => delete_user(st, req),
         Route::SnapTradeEncryptedJwt => encrypted_jwt(st, req),
+        Route::SnapTradeResetUserSecret => reset_user_secret(st, req),
         _ => Err(status_reply(StatusCode::NOT_FOUND)),
     });
     result.unwrap_or_else(|e| e)
@@ -335,6 +337,43 @@ fn delete_user(st: &mut SnapTradeState, req: &Request) -> Result<Reply, Reply> {
             "detail": "User queued for deletion; please wait for webhook for confirmation.",
             "userId": user_id,
         }),
+    ))
+}
+
+/// `POST /snapTrade/resetUserSecret`: body `UserIDandSecret` (required); the new secret
+/// replaces the old one at once, so the old one stops working (the spec does not say; a
+/// rotation for a compromised secret that left it valid would be pointless). A wrong or
+/// unknown `userId`/`userSecret` is the spec's `401` "Failed authentication. Wrong clientId,
+/// userId or userSecret provided".
+fn reset_user_secret(st: &mut SnapTradeState, req: &Request) -> Result<Reply, Reply> {
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(unverifiable_data(
+            "Unable to verify data sent: a JSON body {\"userId\", \"userSecret\"} is required",
+        ));
+    }
+    let body = optional_object(req)?;
+    let user_id = typed(&body, "userId", "string")?.and_then(Value::as_str);
+    let secret = typed(&body, "userSecret", "string")?.and_then(Value::as_str);
+    let (Some(user_id), Some(secret)) = (user_id, secret) else {
+        return Err(unverifiable_data(
+            "Unable to verify data sent: `userId` and `userSecret` are required in the body",
+        ));
+    };
+    match st.users.get(user_id) {
+        Some(current) if current == secret => {}
+        _ => {
+            return Err(failed(
+                StatusCode::UNAUTHORIZED,
+                "Failed authentication. Wrong clientId, userId or userSecret provided",
+                1076,
+            ));
+        }
+    }
+    let fresh = uuid();
+    st.users.insert(user_id.to_owned(), fresh.clone());
+    Ok(Reply::json(
+        StatusCode::OK,
+        &json!({ "userId": user_id, "userSecret": fresh }),
     ))
 }
 
