@@ -1,22 +1,27 @@
-//! The Svix app portal: the four Authentication operations of the 2023 spec (paths with a
-//! trailing `/`), bearer authentication, `422` validation errors and idempotent replay.
+//! The Svix app portal: every operation under the latest spec's `Authentication` and
+//! `Stream Authentication` tags that the official Rust client exposes, plus the 2023
+//! `dashboard-access`, the poller-token operations and the one-time-token exchange
+//! (`svix-current.md` §1). Paths are served with and without the trailing `/`; bearer
+//! authentication; `422` validation errors; idempotent replay of POSTs.
 
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+use sha2::Digest as _;
 
 use crate::credentials::APP_PORTAL_TOKEN;
+use crate::rules::{is_svix_id, is_svix_stream_id};
 use crate::state::{BoundedMap, Shared, later};
 use crate::stats::Route;
-use crate::wire::{self, Match, Reply, Request, random_alnum};
-use fintra_app_portal::validate_app_id;
+use crate::svix_schema::{self as schema, Errors, Invalid, validation_error};
+use crate::wire::{self, Match, Reply, Request, random_alnum, rfc3339};
 
-/// An `app_id` the sandbox treats as a missing application: `app-portal-access`,
-/// `dashboard-access` and `expire-all` answer `404` `{"code":"not_found","detail":"Application not found"}`.
-/// Every other id matching `^[a-zA-Z0-9\-_.]+$` (1–256 characters) exists.
+/// An `app_id` (or `stream_id`) the sandbox treats as a missing application (stream):
+/// the operations on it answer `404` `{"code":"not_found","detail":"Application not found"}`.
+/// Every other id matching the spec's pattern exists.
 pub const APP_PORTAL_UNKNOWN_APP_ID: &str = "app_sandbox_unknown";
 
 const MAX_APP_TOKENS: usize = 10_000;
@@ -24,12 +29,32 @@ const MAX_IDEMPOTENCY_ENTRIES: usize = 10_000;
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 /// How long a stored response is replayed (the spec: "up to 12 hours").
 const IDEMPOTENCY_TTL: Duration = Duration::from_secs(12 * 3600);
-/// `ApplicationTokenExpireIn.expiry` maximum (72 h).
-const MAX_EXPIRY_SECS: i64 = 259_200;
+
+/// What a bearer token may do.
+#[derive(Debug, Clone)]
+enum Scope {
+    /// An app-portal token for one application.
+    App { app_id: String },
+    /// A stream-portal token for one stream.
+    Stream { stream_id: String },
+    /// A poller token: authenticates, but may use none of these operations.
+    Poller,
+}
 
 #[derive(Debug)]
 struct AppToken {
-    app_id: String,
+    scope: Scope,
+    session_id: Option<String>,
+    capabilities: Vec<String>,
+    expires: Option<SystemTime>,
+}
+
+/// The current poller token of one endpoint or stream sink.
+#[derive(Debug, Clone)]
+struct PollerToken {
+    id: String,
+    token: String,
+    created: SystemTime,
     expires: Option<SystemTime>,
 }
 
@@ -41,10 +66,15 @@ struct StoredResponse {
     stored_at: SystemTime,
 }
 
-/// App-portal state: issued app tokens and stored idempotent responses.
+/// App-portal state: issued tokens, poller tokens, one-time tokens and stored idempotent
+/// responses.
 #[derive(Debug)]
 pub(crate) struct AppPortalState {
     tokens: BoundedMap<AppToken>,
+    /// `app/{app_id}/{endpoint_id}` or `stream/{stream_id}/{sink_id}` → current token.
+    pollers: BoundedMap<PollerToken>,
+    /// One-time token → the app-portal token it exchanges for.
+    one_time: BoundedMap<String>,
     idempotency: BoundedMap<StoredResponse>,
 }
 
@@ -52,22 +82,95 @@ impl AppPortalState {
     pub fn new() -> Self {
         Self {
             tokens: BoundedMap::new(MAX_APP_TOKENS),
+            pollers: BoundedMap::new(MAX_APP_TOKENS),
+            one_time: BoundedMap::new(MAX_APP_TOKENS),
             idempotency: BoundedMap::new(MAX_IDEMPOTENCY_ENTRIES),
         }
     }
 }
 
-/// Matches a path below `/svix`. The trailing `/` of the 2023 spec is required.
+/// The path segments without trailing empty ones (`/a/b//` → `[a, b]`).
+pub(crate) fn trimmed(segs: &[String]) -> Vec<&str> {
+    let mut s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    while s.len() > 1 && s.last() == Some(&"") {
+        s.pop();
+    }
+    s
+}
+
+/// Matches a path of the app-portal listener. Like the real server (`svix-current.md` §4,
+/// `NormalizePath::trim_trailing_slash`), trailing slashes are ignored: the latest spec's
+/// paths and the 2023 trailing-slash forms reach the same operation.
 pub(crate) fn classify(method: &Method, segs: &[String]) -> Match {
-    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-    let route = match s.as_slice() {
-        ["api", "v1", "auth", "app-portal-access", _, ""] => Route::AppPortalAccess,
-        ["api", "v1", "auth", "app", _, "expire-all", ""] => Route::AppPortalExpireAll,
-        ["api", "v1", "auth", "dashboard-access", _, ""] => Route::AppPortalDashboardAccess,
-        ["api", "v1", "auth", "logout", ""] => Route::AppPortalLogout,
+    let s = trimmed(segs);
+    let (route, m, allow) = match s.as_slice() {
+        ["api", "v1", "auth", "app-portal-access", _] => {
+            (Route::AppPortalAccess, Method::POST, "POST")
+        }
+        ["api", "v1", "auth", "app", _, "expire-all"] => {
+            (Route::AppPortalExpireAll, Method::POST, "POST")
+        }
+        ["api", "v1", "auth", "dashboard-access", _] => {
+            (Route::AppPortalDashboardAccess, Method::POST, "POST")
+        }
+        ["api", "v1", "auth", "logout"] => (Route::AppPortalLogout, Method::POST, "POST"),
+        ["api", "v1", "auth", "whoami"] => (Route::AppPortalWhoami, Method::GET, "GET"),
+        ["api", "v1", "auth", "one-time-token"] => {
+            (Route::AppPortalExchangeOneTimeToken, Method::POST, "POST")
+        }
+        ["api", "v1", "auth", "stream-portal-access", _] => {
+            (Route::AppPortalStreamPortalAccess, Method::POST, "POST")
+        }
+        ["api", "v1", "auth", "stream-logout"] => {
+            (Route::AppPortalStreamLogout, Method::POST, "POST")
+        }
+        ["api", "v1", "auth", "stream", _, "expire-all"] => {
+            (Route::AppPortalStreamExpireAll, Method::POST, "POST")
+        }
+        ["api", "v1", "auth", "app", _, "poller", _, "token"] => {
+            (Route::AppPortalGetPollerToken, Method::GET, "GET")
+        }
+        [
+            "api",
+            "v1",
+            "auth",
+            "app",
+            _,
+            "poller",
+            _,
+            "token",
+            "rotate",
+        ] => (Route::AppPortalRotatePollerToken, Method::POST, "POST"),
+        [
+            "api",
+            "v1",
+            "auth",
+            "stream",
+            _,
+            "sink",
+            _,
+            "poller",
+            "token",
+        ] => (Route::AppPortalGetStreamPollerToken, Method::GET, "GET"),
+        [
+            "api",
+            "v1",
+            "auth",
+            "stream",
+            _,
+            "sink",
+            _,
+            "poller",
+            "token",
+            "rotate",
+        ] => (
+            Route::AppPortalRotateStreamPollerToken,
+            Method::POST,
+            "POST",
+        ),
         _ => return Match::NotFound,
     };
-    wire::by_method(method, &[(Method::POST, route)], "POST")
+    wire::by_method(method, &[(m, route)], allow)
 }
 
 // ---------------------------------------------------------------- error bodies
@@ -106,43 +209,14 @@ pub(crate) fn status_reply(status: StatusCode) -> Reply {
     http_error(status, code, detail)
 }
 
-/// One `ValidationError` item.
-struct Invalid {
-    loc: Vec<String>,
-    msg: String,
-    kind: &'static str,
-}
-
-impl Invalid {
-    fn new(loc: &[&str], msg: impl Into<String>, kind: &'static str) -> Self {
-        Self {
-            loc: loc.iter().map(|s| (*s).to_owned()).collect(),
-            msg: msg.into(),
-            kind,
-        }
-    }
-}
-
-/// `422` `HTTPValidationError`.
-fn validation_error(items: Vec<Invalid>) -> Reply {
-    let detail: Vec<Value> = items
-        .into_iter()
-        .map(|i| json!({ "loc": i.loc, "msg": i.msg, "type": i.kind }))
-        .collect();
-    Reply::json(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &json!({ "detail": detail }),
-    )
-}
-
 // ---------------------------------------------------------------- handling
 
 /// Who is calling.
 enum Caller {
     /// The organisation token ([`APP_PORTAL_TOKEN`]).
     Org,
-    /// An app-portal token issued by `app-portal-access`/`dashboard-access`.
-    App(String),
+    /// A token issued by the sandbox.
+    Issued(String),
 }
 
 /// Runs one app-portal operation. The flag is true when the reply is an idempotent replay.
@@ -158,11 +232,13 @@ pub(crate) fn handle(
         Err(r) => return (r, false),
     };
     let now = shared.now();
+    // Every POST of the spec takes an `idempotency-key`; other methods ignore it.
     let key = match req.headers.get("idempotency-key") {
+        Some(_) if req.method != Method::POST => None,
         None => None,
         Some(v) => match v.to_str() {
             Ok(k) if !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY_LEN => {
-                Some(format!("{token}\n{k}\n{}", req.path))
+                Some(format!("{token}\n{k}\n{}", req.path.trim_end_matches('/')))
             }
             _ => {
                 let reply = validation_error(vec![Invalid::new(
@@ -190,13 +266,14 @@ pub(crate) fn handle(
             None => {}
         }
     }
-    let reply = run(shared, st, route, segs, req, caller).unwrap_or_else(|e| e);
+    let reply = run(shared, st, route, segs, req, &caller).unwrap_or_else(|e| e);
     if let Some(key) = key
         && reply.status.is_success()
     {
         if st.idempotency.is_full() {
+            // Responses are stored in time order, so they expire in insertion order.
             st.idempotency
-                .retain(|_, s| now < later(s.stored_at, IDEMPOTENCY_TTL));
+                .drop_oldest_while(|s| now >= later(s.stored_at, IDEMPOTENCY_TTL));
         }
         st.idempotency.insert(
             key,
@@ -230,9 +307,49 @@ fn authenticate(
     }
     match st.tokens.get(token) {
         Some(t) if t.expires.is_none_or(|e| shared.now() < e) => {
-            Ok((Caller::App(token.to_owned()), token.to_owned()))
+            Ok((Caller::Issued(token.to_owned()), token.to_owned()))
         }
         _ => Err(status_reply(StatusCode::UNAUTHORIZED)),
+    }
+}
+
+fn forbidden(detail: &str) -> Reply {
+    http_error(StatusCode::FORBIDDEN, "insufficient access", detail)
+}
+
+/// A path parameter, checked with `ok`; a `422` naming the rule otherwise.
+fn path_param<'a>(
+    segs: &'a [&'a str],
+    index: usize,
+    name: &str,
+    ok: fn(&str) -> bool,
+    rule: &str,
+    errors: &mut Errors,
+) -> &'a str {
+    let value = segs.get(index).copied().unwrap_or("");
+    if !ok(value) {
+        errors.push(
+            &["path", name],
+            format!("{name} must be {rule}"),
+            "value_error",
+        );
+    }
+    value
+}
+
+const ID_RULE: &str = "1 to 256 characters matching ^[a-zA-Z0-9\\-_.]+$";
+const STREAM_RULE: &str = "1 to 60 characters";
+
+/// `404` for the designated unknown application/stream.
+fn exists(id: &str, what: &str) -> Result<(), Reply> {
+    if id == APP_PORTAL_UNKNOWN_APP_ID {
+        Err(http_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &format!("{what} not found"),
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -242,212 +359,320 @@ fn run(
     route: Route,
     segs: &[String],
     req: &Request,
-    caller: Caller,
+    caller: &Caller,
 ) -> Result<Reply, Reply> {
-    if route == Route::AppPortalLogout {
-        let Caller::App(token) = caller else {
-            return Err(http_error(
-                StatusCode::FORBIDDEN,
-                "insufficient access",
-                "Only app-portal tokens can be logged out.",
-            ));
-        };
-        st.tokens.remove(&token);
-        return Ok(Reply::empty(StatusCode::NO_CONTENT));
+    let issued = match caller {
+        Caller::Org => None,
+        Caller::Issued(token) => st
+            .tokens
+            .get(token)
+            .map(|t| (token.clone(), t.scope.clone())),
+    };
+    // Operations any valid token may call.
+    match route {
+        Route::AppPortalWhoami => return Ok(whoami(st, caller)),
+        Route::AppPortalExchangeOneTimeToken => return exchange_one_time_token(st, req),
+        Route::AppPortalLogout => {
+            return match issued {
+                Some((token, Scope::App { .. })) => {
+                    st.tokens.remove(&token);
+                    Ok(Reply::empty(StatusCode::NO_CONTENT))
+                }
+                _ => Err(forbidden("Only app-portal tokens can be logged out.")),
+            };
+        }
+        Route::AppPortalStreamLogout => {
+            return match issued {
+                Some((token, Scope::Stream { .. })) => {
+                    st.tokens.remove(&token);
+                    Ok(Reply::empty(StatusCode::NO_CONTENT))
+                }
+                _ => Err(forbidden("Only stream-portal tokens can be logged out.")),
+            };
+        }
+        _ => {}
     }
-    if matches!(caller, Caller::App(_)) {
+    if issued.is_some() {
         return Err(status_reply(StatusCode::FORBIDDEN));
     }
-    // [api, v1, auth, app, {app_id}, expire-all, ""] or [api, v1, auth, <op>, {app_id}, ""].
-    let app_id = segs.get(4).map_or("", String::as_str);
-    let mut errors = Vec::new();
-    if validate_app_id(app_id).is_err() {
-        errors.push(Invalid::new(
-            &["path", "app_id"],
-            "app_id must be 1 to 256 characters matching ^[a-zA-Z0-9\\-_.]+$",
-            "value_error",
-        ));
-    }
+    let s = trimmed(segs);
+    let mut errors = Errors::default();
+    let now = shared.now();
     match route {
-        Route::AppPortalAccess => {
-            validate_access_in(&req.body, &mut errors);
-            finish(errors, app_id)?;
-            Ok(issue_token(shared, st, app_id))
+        Route::AppPortalAccess | Route::AppPortalDashboardAccess => {
+            let app_id = path_param(&s, 4, "app_id", is_svix_id, ID_RULE, &mut errors);
+            let access = if route == Route::AppPortalAccess {
+                let (access, body_errors) = schema::app_portal_access_in(&req.body);
+                errors.0.extend(body_errors.0);
+                access
+            } else {
+                schema::AccessIn {
+                    expiry: 604_800,
+                    session_id: None,
+                    capabilities: schema::CAPABILITIES
+                        .iter()
+                        .map(|c| (*c).to_owned())
+                        .collect(),
+                }
+            };
+            errors.finish()?;
+            exists(app_id, "Application")?;
+            let scope = Scope::App {
+                app_id: app_id.to_owned(),
+            };
+            Ok(issue_portal_token(
+                shared, st, scope, app_id, access, "appsk_",
+            ))
         }
-        Route::AppPortalDashboardAccess => {
-            finish(errors, app_id)?;
-            Ok(issue_token(shared, st, app_id))
+        Route::AppPortalStreamPortalAccess => {
+            let stream_id = path_param(
+                &s,
+                4,
+                "stream_id",
+                is_svix_stream_id,
+                STREAM_RULE,
+                &mut errors,
+            );
+            let (access, body_errors) = schema::stream_portal_access_in(&req.body);
+            errors.0.extend(body_errors.0);
+            errors.finish()?;
+            exists(stream_id, "Stream")?;
+            let scope = Scope::Stream {
+                stream_id: stream_id.to_owned(),
+            };
+            Ok(issue_portal_token(
+                shared, st, scope, stream_id, access, "strmsk_",
+            ))
         }
-        Route::AppPortalExpireAll => {
-            let expiry = validate_expire_in(&req.body, &mut errors);
-            finish(errors, app_id)?;
-            let until = later(shared.now(), Duration::from_secs(expiry.unwrap_or(0)));
-            for t in st.tokens.values_mut().filter(|t| t.app_id == app_id) {
-                t.expires = Some(t.expires.map_or(until, |e| e.min(until)));
+        Route::AppPortalExpireAll | Route::AppPortalStreamExpireAll => {
+            let stream = route == Route::AppPortalStreamExpireAll;
+            let id = if stream {
+                path_param(
+                    &s,
+                    4,
+                    "stream_id",
+                    is_svix_stream_id,
+                    STREAM_RULE,
+                    &mut errors,
+                )
+            } else {
+                path_param(&s, 4, "app_id", is_svix_id, ID_RULE, &mut errors)
+            };
+            let (expiry, sessions, body_errors) = schema::token_expire_in(&req.body);
+            errors.0.extend(body_errors.0);
+            errors.finish()?;
+            exists(id, if stream { "Stream" } else { "Application" })?;
+            let until = later(now, Duration::from_secs(expiry.unsigned_abs()));
+            for t in st.tokens.values_mut() {
+                let matches = match &t.scope {
+                    Scope::App { app_id } => !stream && app_id == id,
+                    Scope::Stream { stream_id } => stream && stream_id == id,
+                    Scope::Poller => false,
+                };
+                let in_sessions = sessions.as_ref().is_none_or(|list| {
+                    list.is_empty() || t.session_id.as_ref().is_some_and(|s| list.contains(s))
+                });
+                if matches && in_sessions {
+                    t.expires = Some(t.expires.map_or(until, |e| e.min(until)));
+                }
             }
             Ok(Reply::empty(StatusCode::NO_CONTENT))
         }
+        Route::AppPortalGetPollerToken
+        | Route::AppPortalRotatePollerToken
+        | Route::AppPortalGetStreamPollerToken
+        | Route::AppPortalRotateStreamPollerToken => poller_token(shared, st, route, &s, req),
         _ => Err(status_reply(StatusCode::NOT_FOUND)),
     }
 }
 
-/// Turns collected validation errors into a `422`, then checks that the app exists.
-fn finish(errors: Vec<Invalid>, app_id: &str) -> Result<(), Reply> {
-    if !errors.is_empty() {
-        return Err(validation_error(errors));
-    }
-    if app_id == APP_PORTAL_UNKNOWN_APP_ID {
-        return Err(http_error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "Application not found",
-        ));
-    }
-    Ok(())
-}
-
-fn issue_token(shared: &Shared, st: &mut AppPortalState, app_id: &str) -> Reply {
-    let token = format!("appsk_{}", random_alnum(32));
+/// Issues an app- or stream-portal token, its magic link and a one-time token for the link.
+fn issue_portal_token(
+    shared: &Shared,
+    st: &mut AppPortalState,
+    scope: Scope,
+    id: &str,
+    access: schema::AccessIn,
+    prefix: &str,
+) -> Reply {
+    let now = shared.now();
+    let token = format!("{prefix}{}", random_alnum(32));
+    let one_time = format!("ott_{}", random_alnum(27));
     st.tokens.insert(
         token.clone(),
         AppToken {
-            app_id: app_id.to_owned(),
-            expires: None,
+            scope: scope.clone(),
+            session_id: access.session_id,
+            capabilities: access.capabilities,
+            expires: Some(later(
+                now,
+                Duration::from_secs(access.expiry.unsigned_abs()),
+            )),
         },
     );
+    st.one_time.insert(one_time.clone(), token.clone());
+    let id_field = match scope {
+        Scope::Stream { .. } => "streamId",
+        _ => "appId",
+    };
     let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(json!({ "appId": app_id, "token": token }).to_string());
+        .encode(json!({ id_field: id, "token": token, "oneTimeToken": one_time }).to_string());
     Reply::json(
         StatusCode::OK,
         &json!({
             "token": token,
-            "url": format!("{}/svix/app-portal/login#key={key}", shared.origin),
+            "url": format!("{}/app-portal/login#key={key}", shared.origins.app_portal),
         }),
     )
 }
 
-/// Parses a required JSON object body, recording a `body` error if it is not one.
-fn body_object(body: &[u8], errors: &mut Vec<Invalid>) -> Option<Map<String, Value>> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(m)) => Some(m),
-        Ok(_) => {
-            errors.push(Invalid::new(
-                &["body"],
-                "invalid type: expected an object",
-                "type_error",
-            ));
-            None
-        }
-        Err(e) => {
-            errors.push(Invalid::new(
-                &["body"],
-                e.to_string(),
-                "value_error.jsondecode",
-            ));
-            None
-        }
-    }
+/// A spec-shaped id, `{prefix}` + 27 characters derived from `seed` (stable per seed).
+fn derived_id(prefix: &str, seed: &str) -> String {
+    let digest = sha2::Sha256::digest(seed.as_bytes());
+    let alnum: String = base64::engine::general_purpose::STANDARD
+        .encode(digest)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(27)
+        .collect();
+    format!("{prefix}{alnum}")
 }
 
-/// `AppPortalAccessIn` (2023): `featureFlags`, a set of ids of at most 256 characters.
-fn validate_access_in(body: &[u8], errors: &mut Vec<Invalid>) {
-    let Some(body) = body_object(body, errors) else {
-        return;
-    };
-    let flags = match body.get("featureFlags") {
-        None | Some(Value::Null) => return,
-        Some(Value::Array(items)) => items,
-        Some(_) => {
-            errors.push(Invalid::new(
-                &["body", "featureFlags"],
-                "invalid type: expected a sequence",
-                "type_error",
-            ));
-            return;
-        }
-    };
-    let mut seen = std::collections::HashSet::new();
-    for (i, flag) in flags.iter().enumerate() {
-        let index = format!("[{i}]");
-        let loc = ["body", "featureFlags", index.as_str()];
-        match flag {
-            Value::String(s) if s.chars().count() > 256 => errors.push(Invalid::new(
-                &loc,
-                "ensure this value has at most 256 characters",
-                "value_error",
-            )),
-            // Feature flags follow the same pattern and length as application ids.
-            Value::String(s) if validate_app_id(s).is_err() => errors.push(Invalid::new(
-                &loc,
-                "string does not match regex \"^[a-zA-Z0-9\\-_.]+$\"",
-                "value_error",
-            )),
-            Value::String(s) => {
-                if !seen.insert(s.as_str()) {
-                    errors.push(Invalid::new(
-                        &["body", "featureFlags"],
-                        "the list has duplicated items",
-                        "value_error",
-                    ));
-                }
+/// `GET /api/v1/auth/whoami`: `WhoamiOut`.
+fn whoami(st: &AppPortalState, caller: &Caller) -> Reply {
+    let env_id = derived_id("org_", APP_PORTAL_TOKEN);
+    let mut out = json!({ "envId": env_id, "permissionSource": "RegionalAuthToken" });
+    if let Caller::Issued(token) = caller
+        && let Some(t) = st.tokens.get(token)
+    {
+        out["permissionSource"] = json!("SvixJwt");
+        match &t.scope {
+            Scope::App { app_id } => out["appId"] = json!(derived_id("app_", app_id)),
+            Scope::Stream { stream_id } => {
+                out["streamAppId"] = json!(derived_id("strm_", stream_id)[..27].to_owned());
             }
-            _ => errors.push(Invalid::new(
-                &loc,
-                "invalid type: expected a string",
-                "type_error",
-            )),
+            Scope::Poller => {}
+        }
+        if let Some(s) = &t.session_id {
+            out["sessionId"] = json!(s);
         }
     }
+    Reply::json(StatusCode::OK, &out)
 }
 
-/// `ApplicationTokenExpireIn`: optional `expiry` in `0..=259200` seconds.
-fn validate_expire_in(body: &[u8], errors: &mut Vec<Invalid>) -> Option<u64> {
-    let body = body_object(body, errors)?;
-    let loc = ["body", "expiry"];
-    match body.get("expiry") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => match n.as_i64() {
-            Some(v) if v < 0 => {
-                errors.push(Invalid::new(
-                    &loc,
-                    "ensure this value is greater than or equal to 0",
-                    "value_error.number.not_ge",
-                ));
-                None
-            }
-            Some(v) if v > MAX_EXPIRY_SECS => {
-                errors.push(Invalid::new(
-                    &loc,
-                    format!("ensure this value is less than or equal to {MAX_EXPIRY_SECS}"),
-                    "value_error.number.not_le",
-                ));
-                None
-            }
-            Some(v) => u64::try_from(v).ok(),
-            None if n.is_u64() => {
-                errors.push(Invalid::new(
-                    &loc,
-                    format!("ensure this value is less than or equal to {MAX_EXPIRY_SECS}"),
-                    "value_error.number.not_le",
-                ));
-                None
-            }
-            None => {
-                errors.push(Invalid::new(
-                    &loc,
-                    "value is not a valid integer",
-                    "type_error.integer",
-                ));
-                None
-            }
+/// `POST /api/v1/auth/one-time-token`: `OneTimeTokenOut`; each one-time token works once.
+fn exchange_one_time_token(st: &mut AppPortalState, req: &Request) -> Result<Reply, Reply> {
+    let (one_time, errors) = schema::one_time_token_in(&req.body);
+    errors.finish()?;
+    let not_found = || {
+        http_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "One-time token not found (unknown or already used)",
+        )
+    };
+    let token = st.one_time.remove(&one_time).ok_or_else(not_found)?;
+    let capabilities = st
+        .tokens
+        .get(&token)
+        .map(|t| t.capabilities.clone())
+        .ok_or_else(not_found)?;
+    Ok(Reply::json(
+        StatusCode::OK,
+        &json!({ "token": token, "capabilities": capabilities }),
+    ))
+}
+
+fn api_token_out(p: &PollerToken) -> Value {
+    json!({
+        "token": p.token,
+        "id": p.id,
+        "name": null,
+        "createdAt": rfc3339(p.created),
+        "expiresAt": p.expires.map(rfc3339),
+        "scopes": null,
+    })
+}
+
+/// Get or rotate the poller token of an app endpoint or a stream sink (`ApiTokenOut`).
+/// A get before any rotation creates the first token (the spec is silent).
+fn poller_token(
+    shared: &Shared,
+    st: &mut AppPortalState,
+    route: Route,
+    s: &[&str],
+    req: &Request,
+) -> Result<Reply, Reply> {
+    let mut errors = Errors::default();
+    let stream = matches!(
+        route,
+        Route::AppPortalGetStreamPollerToken | Route::AppPortalRotateStreamPollerToken
+    );
+    let (owner, item) = if stream {
+        (
+            path_param(
+                s,
+                4,
+                "stream_id",
+                is_svix_stream_id,
+                STREAM_RULE,
+                &mut errors,
+            ),
+            path_param(s, 6, "sink_id", is_svix_stream_id, STREAM_RULE, &mut errors),
+        )
+    } else {
+        (
+            path_param(s, 4, "app_id", is_svix_id, ID_RULE, &mut errors),
+            path_param(s, 6, "endpoint_id", is_svix_id, ID_RULE, &mut errors),
+        )
+    };
+    let rotate = matches!(
+        route,
+        Route::AppPortalRotatePollerToken | Route::AppPortalRotateStreamPollerToken
+    );
+    let (expiry, old_expiry) = if rotate {
+        let (expiry, old, body_errors) = schema::rotate_poller_token_in(&req.body);
+        errors.0.extend(body_errors.0);
+        (expiry, old)
+    } else {
+        (None, 0)
+    };
+    errors.finish()?;
+    exists(owner, if stream { "Stream" } else { "Application" })?;
+    let key = format!("{}/{owner}/{item}", if stream { "stream" } else { "app" });
+    let now = shared.now();
+    let current = st.pollers.get(&key).cloned();
+    if let (Some(p), false) = (&current, rotate) {
+        return Ok(Reply::json(StatusCode::OK, &api_token_out(p)));
+    }
+    if let Some(old) = &current {
+        let until = later(now, Duration::from_secs(old_expiry.unsigned_abs()));
+        if old_expiry == 0 {
+            st.tokens.remove(&old.token);
+        } else if let Some(t) = st.tokens.get_mut(&old.token) {
+            t.expires = Some(t.expires.map_or(until, |e| e.min(until)));
+        }
+    }
+    let fresh = PollerToken {
+        id: format!("key_{}", random_alnum(27)),
+        token: format!("pk_{}", random_alnum(32)),
+        created: now,
+        expires: expiry.map(|e| later(now, Duration::from_secs(e.unsigned_abs()))),
+    };
+    st.tokens.insert(
+        fresh.token.clone(),
+        AppToken {
+            scope: Scope::Poller,
+            session_id: None,
+            capabilities: Vec::new(),
+            expires: fresh.expires,
         },
-        Some(_) => {
-            errors.push(Invalid::new(
-                &loc,
-                "value is not a valid integer",
-                "type_error.integer",
-            ));
-            None
-        }
-    }
+    );
+    st.pollers.insert(key, fresh.clone());
+    let status = if rotate {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(Reply::json(status, &api_token_out(&fresh)))
 }

@@ -5,20 +5,25 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-/// One of the faked providers, also naming its path prefix.
+/// One of the faked providers; each has its own loopback listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Provider {
-    /// Finicity (authentication and Connect Components), under `/finicity`.
+    /// Finicity (authentication and Connect Components); tag `/finicity`.
     Finicity,
-    /// The Svix app portal, under `/svix`.
+    /// The Svix app portal; tag `/svix`.
     AppPortal,
-    /// SnapTrade, under `/snaptrade`.
+    /// SnapTrade; tag `/snaptrade`.
     SnapTrade,
 }
 
 impl Provider {
-    /// The path prefix the provider is served under (no trailing slash).
+    /// Every provider, in listing order.
+    pub const ALL: [Provider; 3] = [Provider::Finicity, Provider::AppPortal, Provider::SnapTrade];
+
+    /// The provider's tag, usable as the start of a [`FaultTarget::PathPrefix`]
+    /// (`/finicity/aggregation/...`). Each provider is served at the root of its own
+    /// listener; the tag only names it.
     pub fn prefix(self) -> &'static str {
         match self {
             Provider::Finicity => "/finicity",
@@ -27,19 +32,13 @@ impl Provider {
         }
     }
 
-    /// The provider serving `path`, if any.
-    pub(crate) fn for_path(path: &str) -> Option<Self> {
-        [Provider::Finicity, Provider::AppPortal, Provider::SnapTrade]
-            .into_iter()
-            .find(|p| under_prefix(path, p.prefix()))
-    }
-}
-
-/// Whether `path` is `prefix` or below it (`/svix` matches `/svix/…`, not `/svixx`).
-pub(crate) fn under_prefix(path: &str, prefix: &str) -> bool {
-    match path.strip_prefix(prefix) {
-        Some(rest) => rest.is_empty() || rest.starts_with('/') || prefix.ends_with('/'),
-        None => false,
+    /// The provider's name in the control API and `--json` output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Finicity => "finicity",
+            Provider::AppPortal => "app-portal",
+            Provider::SnapTrade => "snaptrade",
+        }
     }
 }
 
@@ -51,17 +50,24 @@ pub enum FaultTarget {
     Any,
     /// Every request to one provider.
     Provider(Provider),
-    /// Requests whose path (as received, e.g. `/finicity/aggregation/v2/partners/authentication`)
-    /// starts with this prefix. Any method.
+    /// Requests whose path starts with this prefix, either as received
+    /// (`/aggregation/v2/partners/authentication`) or behind the provider's
+    /// [`Provider::prefix`] tag (`/finicity/aggregation/v2/partners/authentication`). Any
+    /// method.
     PathPrefix(String),
 }
 
 impl FaultTarget {
-    fn matches(&self, path: &str) -> bool {
+    fn matches(&self, provider: Provider, path: &str) -> bool {
         match self {
             FaultTarget::Any => true,
-            FaultTarget::Provider(p) => under_prefix(path, p.prefix()),
-            FaultTarget::PathPrefix(prefix) => path.starts_with(prefix.as_str()),
+            FaultTarget::Provider(p) => *p == provider,
+            FaultTarget::PathPrefix(prefix) => {
+                path.starts_with(prefix.as_str())
+                    || prefix
+                        .strip_prefix(provider.prefix())
+                        .is_some_and(|rest| rest.is_empty() || path.starts_with(rest))
+            }
         }
     }
 }
@@ -165,7 +171,11 @@ impl Fault {
             "app-portal" | "app_portal" | "svix" => FaultTarget::Provider(Provider::AppPortal),
             "snaptrade" => FaultTarget::Provider(Provider::SnapTrade),
             p if p.starts_with('/') => FaultTarget::PathPrefix(p.to_owned()),
-            other => return Err(format!("unknown target `{other}`")),
+            other => {
+                return Err(format!(
+                    "unknown target `{other}`: use one of {TARGETS}, or a path starting with `/`"
+                ));
+            }
         };
         let kind = match spec.kind.as_str() {
             "status" => {
@@ -185,7 +195,7 @@ impl Fault {
                     .ok_or("`delay_ms` is required for kind `delay`")?,
             )),
             "drop_connection" => FaultKind::DropConnection,
-            other => return Err(format!("unknown kind `{other}`")),
+            other => return Err(format!("unknown kind `{other}`: use one of {KINDS}")),
         };
         Ok(Fault {
             target,
@@ -194,6 +204,11 @@ impl Fault {
         })
     }
 }
+
+/// The `target` values of `POST /_sandbox/faults` besides path prefixes.
+pub(crate) const TARGETS: &str = "any, finicity, app-portal (or svix), snaptrade";
+/// The `kind` values of `POST /_sandbox/faults`.
+pub(crate) const KINDS: &str = "status, too_many_requests, delay, drop_connection";
 
 /// Maximum number of pending faults (older ones are dropped beyond it).
 const MAX_FAULTS: usize = 1024;
@@ -219,9 +234,12 @@ impl FaultQueue {
         self.faults.clear();
     }
 
-    /// Takes one use of the first fault matching `path`.
-    pub fn take(&mut self, path: &str) -> Option<FaultKind> {
-        let i = self.faults.iter().position(|f| f.target.matches(path))?;
+    /// Takes one use of the first fault matching a request of `provider` for `path`.
+    pub fn take(&mut self, provider: Provider, path: &str) -> Option<FaultKind> {
+        let i = self
+            .faults
+            .iter()
+            .position(|f| f.target.matches(provider, path))?;
         let fault = self.faults.get_mut(i)?;
         let kind = fault.kind.clone();
         fault.times -= 1;
@@ -242,13 +260,43 @@ mod tests {
         q.push(Fault::new(Provider::SnapTrade, FaultKind::Status(503)).times(2));
         q.push(Fault::new(FaultTarget::Any, FaultKind::DropConnection));
         assert_eq!(
-            q.take("/svix/api/v1/auth/logout/"),
+            q.take(Provider::AppPortal, "/api/v1/auth/logout"),
             Some(FaultKind::DropConnection)
         );
-        assert_eq!(q.take("/snaptrade/api/v1/x"), Some(FaultKind::Status(503)));
-        assert_eq!(q.take("/snaptradex"), None);
-        assert_eq!(q.take("/snaptrade"), Some(FaultKind::Status(503)));
-        assert_eq!(q.take("/snaptrade/api/v1/x"), None);
+        assert_eq!(
+            q.take(Provider::SnapTrade, "/snapTrade/x"),
+            Some(FaultKind::Status(503))
+        );
+        assert_eq!(q.take(Provider::Finicity, "/snapTrade/x"), None);
+        assert_eq!(
+            q.take(Provider::SnapTrade, "/"),
+            Some(FaultKind::Status(503))
+        );
+        assert_eq!(q.take(Provider::SnapTrade, "/snapTrade/x"), None);
+    }
+
+    #[test]
+    fn path_prefixes_match_with_or_without_the_provider_tag() {
+        let mut q = FaultQueue::default();
+        q.push(Fault::new("/finicity/aggregation", FaultKind::Status(503)).times(2));
+        assert_eq!(q.take(Provider::AppPortal, "/aggregation/v2"), None);
+        assert_eq!(q.take(Provider::Finicity, "/connect-components/x"), None);
+        assert_eq!(
+            q.take(
+                Provider::Finicity,
+                "/aggregation/v2/partners/authentication"
+            ),
+            Some(FaultKind::Status(503))
+        );
+        q.push(Fault::new("/api/v1/auth", FaultKind::Status(500)));
+        assert_eq!(
+            q.take(Provider::AppPortal, "/api/v1/auth/logout"),
+            Some(FaultKind::Status(500))
+        );
+        assert_eq!(
+            q.take(Provider::Finicity, "/aggregation"),
+            Some(FaultKind::Status(503))
+        );
     }
 
     #[test]
@@ -266,7 +314,10 @@ mod tests {
         );
         assert!(Fault::from_json(br#"{"kind":"status"}"#).is_err());
         assert!(Fault::from_json(br#"{"kind":"status","status":42}"#).is_err());
-        assert!(Fault::from_json(br#"{"kind":"nope"}"#).is_err());
+        let err = Fault::from_json(br#"{"kind":"nope"}"#).unwrap_err();
+        assert!(err.contains(KINDS), "{err}");
+        let err = Fault::from_json(br#"{"kind":"delay","target":"svx"}"#).unwrap_err();
+        assert!(err.contains(TARGETS), "{err}");
         assert!(Fault::from_json(b"[").is_err());
         assert_eq!(
             Fault::from_json(br#"{"kind":"delay","delay_ms":5,"target":"svix"}"#).unwrap(),

@@ -11,12 +11,11 @@ use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use crate::credentials::{FINICITY_APP_KEY, FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET};
+use crate::rules::is_valid_partner_secret;
 use crate::state::{BoundedMap, Shared, later};
 use crate::stats::Route;
 use crate::wire::{self, Match, Reply, Request, random_alnum, type_name, uuid};
 use fintra_core::format::{is_date_time, is_uuid};
-use fintra_core::secret::SecretString;
-use fintra_finicity::validate_partner_secret;
 
 /// The `institution_login_id` for which `POST …/reconnections` answers `203` with MFA
 /// challenges instead of `201` with a login form.
@@ -80,7 +79,7 @@ impl FinicityState {
     }
 }
 
-/// Matches a path below `/finicity`.
+/// Matches a path of the Finicity listener.
 pub(crate) fn classify(method: &Method, segs: &[String]) -> Match {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     match s.as_slice() {
@@ -225,9 +224,9 @@ fn not_found(details: &str) -> Reply {
 }
 
 /// The error reply for a status the sandbox decided on (faults, limits, unknown routes):
-/// GoldStandard below `/finicity/connect-components`, shape A elsewhere.
+/// GoldStandard below `/connect-components`, shape A elsewhere.
 pub(crate) fn status_reply(path: &str, status: StatusCode) -> Reply {
-    if path.starts_with("/finicity/connect-components") || status == StatusCode::NOT_FOUND {
+    if path.starts_with("/connect-components") || status == StatusCode::NOT_FOUND {
         gold_for_status(status)
     } else {
         let reason = status.canonical_reason().unwrap_or("Error");
@@ -258,10 +257,20 @@ fn bad_request_a() -> Reply {
 }
 
 fn json_object_a(req: &Request) -> Result<Map<String, Value>, Reply> {
-    match serde_json::from_slice::<Value>(&req.body) {
-        Ok(Value::Object(m)) => Ok(m),
-        _ => Err(bad_request_a()),
-    }
+    let detail = match serde_json::from_slice::<Value>(&req.body) {
+        Ok(Value::Object(m)) => return Ok(m),
+        Ok(other) => format!(
+            "the request body must be a JSON object, not {}",
+            type_name(&other)
+        ),
+        // serde_json's message ends with "at line L column C".
+        Err(e) => format!("the request body is not valid JSON: {e}"),
+    };
+    Err(shape_a(
+        StatusCode::BAD_REQUEST,
+        json!("14020"),
+        &format!("Bad request. {detail}"),
+    ))
 }
 
 /// A required string member of a shape-A request body.
@@ -330,7 +339,8 @@ fn create_token(shared: &Shared, st: &mut FinicityState, req: &Request) -> Resul
     }
     st.consecutive_failures = 0;
     if st.tokens.is_full() {
-        st.tokens.retain(|_, expires| *expires > now);
+        // Tokens are issued with one lifetime, so they expire in issue order.
+        st.tokens.drop_oldest_while(|expires| *expires <= now);
     }
     let token = random_alnum(20);
     st.tokens
@@ -362,7 +372,7 @@ fn modify_secret(shared: &Shared, st: &mut FinicityState, req: &Request) -> Resu
         return Err(invalid_credentials());
     }
     st.consecutive_failures = 0;
-    if validate_partner_secret(&SecretString::from(new_secret)).is_err() {
+    if !is_valid_partner_secret(new_secret) {
         return Err(shape_a(
             StatusCode::BAD_REQUEST,
             json!("24437"),
@@ -646,13 +656,13 @@ fn create_oauth_url(
         StatusCode::CREATED,
         &json!({
             "id": id,
-            "url": format!("{}/finicity/oauth/{id}", shared.origin),
+            "url": format!("{}/oauth/{id}", shared.origins.finicity),
             "eventStreamId": uuid(),
         }),
     ))
 }
 
-/// Sandbox-only `GET /finicity/oauth/{id}`: "the institution's OAuth page", which sends the
+/// Sandbox-only `GET /oauth/{id}`: "the institution's OAuth page", which sends the
 /// browser straight back to the `redirectURI`.
 fn oauth_page(st: &FinicityState, segs: &[String]) -> Result<Reply, Reply> {
     let id = segs.get(1).map_or("", String::as_str);

@@ -1,21 +1,27 @@
 //! # fintra-sandbox
 //!
 //! A stateful local fake of the four provider APIs the fintra crates talk to, for demos and
-//! tests that must run without network access or real credentials. One loopback HTTP/1.1
-//! listener serves every provider under its own path prefix, so each gets its own base URL:
+//! tests (in Rust or any other language) that must run without network access or real
+//! credentials. Each provider is served **at the root of its own loopback HTTP/1.1
+//! listener**, as its real server is, so a client only needs its base URL changed:
 //!
 //! | provider | base URL ([`Sandbox`] method) | operations |
 //! |---|---|---|
-//! | Finicity authentication + Connect Components | `http://127.0.0.1:PORT/finicity` ([`Sandbox::finicity_url`]) | `POST`/`PUT /aggregation/v2/partners/authentication`, `/connect-components/...` (7 operations) |
-//! | Svix app portal (2023 paths, trailing `/`) | `http://127.0.0.1:PORT/svix` ([`Sandbox::app_portal_url`]) | `POST /api/v1/auth/{app-portal-access/{app_id}/, app/{app_id}/expire-all/, dashboard-access/{app_id}/, logout/}` |
-//! | SnapTrade | `http://127.0.0.1:PORT/snaptrade/api/v1` ([`Sandbox::snaptrade_url`]) | `/snapTrade/{registerUser, login, listUsers, deleteUser, encryptedJWT}` |
+//! | Finicity authentication + Connect Components | `http://127.0.0.1:P1` ([`Sandbox::finicity_url`]) | `POST`/`PUT /aggregation/v2/partners/authentication`, `/connect-components/...` (7 operations) |
+//! | Svix app portal | `http://127.0.0.1:P2` ([`Sandbox::app_portal_url`]) | `POST /api/v1/auth/{app-portal-access/{app_id}, app/{app_id}/expire-all, dashboard-access/{app_id}, logout}`, with or without the 2023 trailing `/` |
+//! | SnapTrade | `http://127.0.0.1:P3` ([`Sandbox::snaptrade_root_url`]); legacy `http://127.0.0.1:P3/api/v1` ([`Sandbox::snaptrade_url`]) | `/snapTrade/{registerUser, login, listUsers, deleteUser, encryptedJWT}` |
+//!
+//! A fourth, control listener ([`Sandbox::base_url`]) serves the `/_sandbox/` control API.
+//! `GET /` on any listener lists the providers' base URLs and operations and the control
+//! endpoints.
 //!
 //! The sandbox follows the providers' specs rather than echoing canned answers: Finicity
 //! tokens expire and five wrong partner secrets lock the partner (code 24302, HTTP 500);
 //! Connect Components requests need a live `Finicity-App-Token`; Svix requests need the
 //! bearer token, bodies are validated into `422` `HTTPValidationError`s and an
 //! `idempotency-key` replays the first successful response; SnapTrade requests must carry a
-//! valid HMAC `Signature`, a fresh `timestamp` and the demo `clientId`. Error bodies use
+//! valid HMAC `Signature` (over the path relative to the API root, or the full legacy
+//! `/api/v1/...` path older SDKs sign), a fresh `timestamp` and the demo `clientId`. Error bodies use
 //! each provider's documented shapes. See the crate README for every designated id and
 //! the choices made where the specs are silent.
 //!
@@ -39,22 +45,27 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The binary `fintra-sandbox [--port N]` runs the same server until Ctrl-C and exposes a
-//! small control API under `/_sandbox/` (faults, stats, clock, reset); see the README.
+//! The binary `fintra-sandbox [--port N] [--finicity-port N] [--app-portal-port N]
+//! [--snaptrade-port N] [--json]` runs the same servers until Ctrl-C; `--json` prints the base
+//! URLs and credentials as JSON for test harnesses. The control API under `/_sandbox/`
+//! (faults, stats, clock, reset) is described in the README.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod app_portal;
+mod canonical_json;
 mod control;
 mod credentials;
 mod faults;
 mod finicity;
+mod rules;
 mod sandbox;
 mod server;
 mod signing;
 mod snaptrade;
 mod state;
 mod stats;
+mod svix_schema;
 mod wire;
 
 pub use app_portal::APP_PORTAL_UNKNOWN_APP_ID;

@@ -1,11 +1,11 @@
-//! The HTTP/1.1 server: accept loop, request reading with limits, routing, hit counting
-//! and fault application.
+//! The HTTP/1.1 servers: one accept loop per listener (the control listener and one per
+//! provider), request reading with limits, routing, hit counting and fault application.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -15,16 +15,26 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::faults::{FaultKind, Provider, under_prefix};
+use crate::faults::{FaultKind, Provider};
 use crate::state::Shared;
 use crate::stats::Route;
 use crate::wire::{Match, Reply, Request, segments};
 use crate::{app_portal, control, finicity, snaptrade};
 
-/// Connections served at once; more are closed on accept.
-const MAX_CONNECTIONS: usize = 256;
 /// Time allowed to receive a request's headers, and separately its body.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Pause after a failed `accept` (typically "too many open files"): pending connections
+/// stay queued in the kernel backlog and are accepted once descriptors free up.
+const ACCEPT_RETRY: Duration = Duration::from_millis(5);
+
+/// What a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Listener {
+    /// `GET /` and the `/_sandbox/` control API.
+    Control,
+    /// One provider's API at the root of the listener.
+    Provider(Provider),
+}
 
 /// The error a service returns to make hyper close the connection without a response.
 #[derive(Debug)]
@@ -38,9 +48,12 @@ impl std::fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
-/// Accepts connections until `shutdown` flips, then aborts the open ones.
+/// Accepts connections until `shutdown` flips, then stops the open ones. There is no cap
+/// on concurrent connections: each is a small task, and when the process runs out of
+/// descriptors the accept loop waits and the kernel queues new connections.
 pub(crate) async fn serve(
     listener: TcpListener,
+    kind: Listener,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -49,22 +62,25 @@ pub(crate) async fn serve(
         tokio::select! {
             _ = shutdown.changed() => break,
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                if connections.len() >= MAX_CONNECTIONS {
-                    drop(stream);
-                    continue;
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(connection(stream, kind, shared.clone(), shutdown.clone()));
                 }
-                connections.spawn(connection(stream, shared.clone(), shutdown.clone()));
-            }
+                Err(_) => tokio::time::sleep(ACCEPT_RETRY).await,
+            },
         }
     }
     connections.shutdown().await;
 }
 
-async fn connection(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+async fn connection(
+    stream: TcpStream,
+    kind: Listener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let _ = stream.set_nodelay(true);
-    let service = service_fn(move |req| respond(shared.clone(), req));
+    let service = service_fn(move |req| respond(shared.clone(), kind, req));
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(READ_TIMEOUT)
@@ -72,6 +88,19 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch:
     tokio::select! {
         _ = conn => {}
         _ = shutdown.changed() => {}
+    }
+}
+
+/// `Deprecation: @1781222400` (2026-06-12, RFC 9745) on SnapTrade's legacy `/api/v1` prefix
+/// (`snaptrade-current.md` §2), on every response including errors.
+fn deprecation(provider: Provider, path: &str, reply: Reply) -> Reply {
+    if provider == Provider::SnapTrade && snaptrade::is_legacy_path(path) {
+        reply.with_header(
+            HeaderName::from_static("deprecation"),
+            HeaderValue::from_static("@1781222400"),
+        )
+    } else {
+        reply
     }
 }
 
@@ -124,13 +153,21 @@ async fn read_body(
 
 async fn respond(
     shared: Arc<Shared>,
+    kind: Listener,
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, DropConnection> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or("").to_owned();
+    let provider = match kind {
+        Listener::Provider(p) => Some(p),
+        Listener::Control => None,
+    };
 
-    if under_prefix(&path, "/_sandbox") {
+    if path == "/" && parts.method == Method::GET {
+        return Ok(into_response(control::index(&shared, provider)));
+    }
+    let Some(provider) = provider else {
         let body = match read_body(body, &parts.headers, shared.settings.max_body_bytes).await {
             Ok(b) => b,
             Err(Some(status)) => return Ok(into_response(error_reply(None, &path, status))),
@@ -144,17 +181,13 @@ async fn respond(
             body,
         };
         return Ok(into_response(control::handle(&shared, &req)));
-    }
+    };
 
-    let provider = Provider::for_path(&path);
-    let segs = provider
-        .and_then(|p| segments(&path[p.prefix().len()..]))
-        .unwrap_or_default();
+    let segs = segments(&path).unwrap_or_default();
     let matched = match provider {
-        Some(Provider::Finicity) => finicity::classify(&parts.method, &segs),
-        Some(Provider::AppPortal) => app_portal::classify(&parts.method, &segs),
-        Some(Provider::SnapTrade) => snaptrade::classify(&parts.method, &segs),
-        None => Match::NotFound,
+        Provider::Finicity => finicity::classify(&parts.method, &segs),
+        Provider::AppPortal => app_portal::classify(&parts.method, &segs),
+        Provider::SnapTrade => snaptrade::classify(&parts.method, &segs),
     };
     let route = match matched {
         Match::Route(r) => r,
@@ -164,23 +197,33 @@ async fn respond(
 
     let body = match read_body(body, &parts.headers, shared.settings.max_body_bytes).await {
         Ok(b) => b,
-        Err(Some(status)) => return Ok(into_response(error_reply(provider, &path, status))),
+        Err(Some(status)) => {
+            return Ok(into_response(deprecation(
+                provider,
+                &path,
+                error_reply(Some(provider), &path, status),
+            )));
+        }
         Err(None) => return Err(DropConnection),
     };
 
-    let fault = shared.faults().take(&path);
+    let fault = shared.faults().take(provider, &path);
     if let Some(kind) = fault {
         shared.counters().faults_injected += 1;
         match kind {
             FaultKind::Status(code) => {
                 let status =
                     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                return Ok(into_response(error_reply(provider, &path, status)));
+                return Ok(into_response(deprecation(
+                    provider,
+                    &path,
+                    error_reply(Some(provider), &path, status),
+                )));
             }
             FaultKind::TooManyRequests { retry_after_secs } => {
-                let reply = error_reply(provider, &path, StatusCode::TOO_MANY_REQUESTS)
+                let reply = error_reply(Some(provider), &path, StatusCode::TOO_MANY_REQUESTS)
                     .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-                return Ok(into_response(reply));
+                return Ok(into_response(deprecation(provider, &path, reply)));
             }
             FaultKind::Delay(d) => tokio::time::sleep(d).await,
             FaultKind::DropConnection => return Err(DropConnection),
@@ -190,16 +233,13 @@ async fn respond(
     let route = match matched {
         Match::Route(r) => r,
         Match::NotFound => {
-            return Ok(into_response(error_reply(
-                provider,
-                &path,
-                StatusCode::NOT_FOUND,
-            )));
+            let reply = error_reply(Some(provider), &path, StatusCode::NOT_FOUND);
+            return Ok(into_response(deprecation(provider, &path, reply)));
         }
         Match::MethodNotAllowed(allow) => {
-            let reply = error_reply(provider, &path, StatusCode::METHOD_NOT_ALLOWED)
+            let reply = error_reply(Some(provider), &path, StatusCode::METHOD_NOT_ALLOWED)
                 .with_header(header::ALLOW, HeaderValue::from_static(allow));
-            return Ok(into_response(reply));
+            return Ok(into_response(deprecation(provider, &path, reply)));
         }
     };
     let req = Request {
@@ -211,23 +251,22 @@ async fn respond(
     };
     let (reply, replayed) = {
         let mut state = shared.state();
-        match route.provider() {
-            Some(Provider::Finicity) => (
+        match provider {
+            Provider::Finicity => (
                 finicity::handle(&shared, &mut state.finicity, route, &segs, &req),
                 false,
             ),
-            Some(Provider::AppPortal) => {
+            Provider::AppPortal => {
                 app_portal::handle(&shared, &mut state.app_portal, route, &segs, &req)
             }
-            Some(Provider::SnapTrade) => (
+            Provider::SnapTrade => (
                 snaptrade::handle(&shared, &mut state.snaptrade, route, &req),
                 false,
             ),
-            None => (error_reply(None, &req.path, StatusCode::NOT_FOUND), false),
         }
     };
     if replayed {
         shared.counters().idempotent_replays += 1;
     }
-    Ok(into_response(reply))
+    Ok(into_response(deprecation(provider, &req.path, reply)))
 }

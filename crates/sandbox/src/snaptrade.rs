@@ -28,16 +28,37 @@ impl SnapTradeState {
     }
 }
 
-/// Matches a path below `/snaptrade`.
-pub(crate) fn classify(method: &Method, segs: &[String]) -> Match {
+/// The legacy prefix of every SnapTrade path (`snaptrade-current.md` §2).
+const LEGACY_PREFIX: &str = "/api/v1";
+
+/// Whether `path` uses the legacy `/api/v1` prefix.
+pub(crate) fn is_legacy_path(path: &str) -> bool {
+    path.strip_prefix(LEGACY_PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The operation segments: the path relative to the API root, with or without the legacy
+/// `/api/v1` prefix.
+fn operation_segments(segs: &[String]) -> Vec<&str> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    match s.as_slice() {
+        ["api", "v1", rest @ ..] => rest.to_vec(),
+        _ => s,
+    }
+}
+
+/// Matches a path of the SnapTrade listener: `/snapTrade/...` at the root, and the same
+/// under the legacy `/api/v1` prefix.
+pub(crate) fn classify(method: &Method, segs: &[String]) -> Match {
+    let s = operation_segments(segs);
     let (route, m, allow) = match s.as_slice() {
-        ["api", "v1", "snapTrade", op] => match *op {
+        ["snapTrade", op] => match *op {
             "registerUser" => (Route::SnapTradeRegisterUser, Method::POST, "POST"),
             "login" => (Route::SnapTradeLogin, Method::POST, "POST"),
             "listUsers" => (Route::SnapTradeListUsers, Method::GET, "GET"),
             "deleteUser" => (Route::SnapTradeDeleteUser, Method::DELETE, "DELETE"),
             "encryptedJWT" => (Route::SnapTradeEncryptedJwt, Method::GET, "GET"),
+            "resetUserSecret" => (Route::SnapTradeResetUserSecret, Method::POST, "POST"),
             _ => return Match::NotFound,
         },
         ["portal"] => (Route::SnapTradePortal, Method::GET, "GET"),
@@ -126,6 +147,7 @@ pub(crate) fn handle(
         Route::SnapTradeListUsers => Ok(list_users(st)),
         Route::SnapTradeDeleteUser => delete_user(st, req),
         Route::SnapTradeEncryptedJwt => encrypted_jwt(st, req),
+        Route::SnapTradeResetUserSecret => reset_user_secret(st, req),
         _ => Err(status_reply(StatusCode::NOT_FOUND)),
     });
     result.unwrap_or_else(|e| e)
@@ -148,7 +170,14 @@ fn verify(shared: &Shared, req: &Request) -> Result<(), Reply> {
         return Err(bad_signature());
     };
     let body = (!req.body.is_empty()).then_some(&req.body[..]);
-    match signing::verify(&req.path, &req.query, body, signature) {
+    // Current SDKs sign the path relative to the API root even when they send it under
+    // `/api/v1`; older ones sign the full legacy path (`snaptrade-current.md` §4).
+    let relative = req
+        .path
+        .strip_prefix(LEGACY_PREFIX)
+        .filter(|_| is_legacy_path(&req.path))
+        .unwrap_or(&req.path);
+    match signing::verify(&[relative, &req.path], &req.query, body, signature) {
         Verdict::Valid => {}
         Verdict::Invalid => return Err(bad_signature()),
         Verdict::BodyNotJson => {
@@ -273,7 +302,7 @@ fn login(shared: &Shared, st: &SnapTradeState, req: &Request) -> Result<Reply, R
     Ok(Reply::json(
         StatusCode::OK,
         &json!({
-            "redirectURI": format!("{}/snaptrade/portal?sessionId={session_id}", shared.origin),
+            "redirectURI": format!("{}/portal?sessionId={session_id}", shared.origins.snaptrade),
             "sessionId": session_id,
         }),
     ))
@@ -311,6 +340,43 @@ fn delete_user(st: &mut SnapTradeState, req: &Request) -> Result<Reply, Reply> {
     ))
 }
 
+/// `POST /snapTrade/resetUserSecret`: body `UserIDandSecret` (required); the new secret
+/// replaces the old one at once, so the old one stops working (the spec does not say; a
+/// rotation for a compromised secret that left it valid would be pointless). A wrong or
+/// unknown `userId`/`userSecret` is the spec's `401` "Failed authentication. Wrong clientId,
+/// userId or userSecret provided".
+fn reset_user_secret(st: &mut SnapTradeState, req: &Request) -> Result<Reply, Reply> {
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(unverifiable_data(
+            "Unable to verify data sent: a JSON body {\"userId\", \"userSecret\"} is required",
+        ));
+    }
+    let body = optional_object(req)?;
+    let user_id = typed(&body, "userId", "string")?.and_then(Value::as_str);
+    let secret = typed(&body, "userSecret", "string")?.and_then(Value::as_str);
+    let (Some(user_id), Some(secret)) = (user_id, secret) else {
+        return Err(unverifiable_data(
+            "Unable to verify data sent: `userId` and `userSecret` are required in the body",
+        ));
+    };
+    match st.users.get(user_id) {
+        Some(current) if current == secret => {}
+        _ => {
+            return Err(failed(
+                StatusCode::UNAUTHORIZED,
+                "Failed authentication. Wrong clientId, userId or userSecret provided",
+                1076,
+            ));
+        }
+    }
+    let fresh = uuid();
+    st.users.insert(user_id.to_owned(), fresh.clone());
+    Ok(Reply::json(
+        StatusCode::OK,
+        &json!({ "userId": user_id, "userSecret": fresh }),
+    ))
+}
+
 /// `GET /snapTrade/encryptedJWT`: the `encryptedResponse` shape. The sandbox has no RSA key
 /// for the user, so the fields are random base64 of realistic sizes and cannot be decrypted.
 fn encrypted_jwt(st: &SnapTradeState, req: &Request) -> Result<Reply, Reply> {
@@ -334,7 +400,7 @@ fn encrypted_jwt(st: &SnapTradeState, req: &Request) -> Result<Reply, Reply> {
     ))
 }
 
-/// Sandbox-only `GET /snaptrade/portal`: the page a login `redirectURI` opens.
+/// Sandbox-only `GET /portal`: the page a login `redirectURI` opens.
 fn portal(req: &Request) -> Reply {
     let session = req.query_param("sessionId").unwrap_or_default();
     let session: String = session

@@ -38,12 +38,21 @@ impl State {
     }
 }
 
+/// The base URL (`http://127.0.0.1:PORT`) of each listener.
+#[derive(Debug, Clone)]
+pub(crate) struct Origins {
+    pub control: String,
+    pub finicity: String,
+    pub app_portal: String,
+    pub snaptrade: String,
+}
+
 /// Everything the connection tasks share.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub settings: Settings,
-    /// `http://127.0.0.1:PORT`, for links the handlers hand out.
-    pub origin: String,
+    /// The listeners' base URLs, for links the handlers hand out.
+    pub origins: Origins,
     clock_offset: Mutex<Duration>,
     state: Mutex<State>,
     faults: Mutex<FaultQueue>,
@@ -64,10 +73,10 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(settings: Settings, origin: String) -> Self {
+    pub fn new(settings: Settings, origins: Origins) -> Self {
         Self {
             settings,
-            origin,
+            origins,
             clock_offset: Mutex::new(Duration::ZERO),
             state: Mutex::new(State::new()),
             faults: Mutex::new(FaultQueue::default()),
@@ -132,6 +141,10 @@ impl<V> BoundedMap<V> {
         self.map.get(key)
     }
 
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.map.get_mut(key)
+    }
+
     pub fn contains(&self, key: &str) -> bool {
         self.map.contains_key(key)
     }
@@ -164,11 +177,20 @@ impl<V> BoundedMap<V> {
         Some(value)
     }
 
-    /// Keeps only the entries for which `keep` returns true.
-    pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut V) -> bool) {
-        self.map.retain(|k, v| keep(k, v));
-        let map = &self.map;
-        self.order.retain(|k| map.contains_key(k));
+    /// Removes entries from the oldest end while `expired` holds for them. For maps whose
+    /// entries expire in insertion order this drops every expired entry in O(expired),
+    /// where a full scan would walk the whole map on every insert of a full map.
+    pub fn drop_oldest_while(&mut self, mut expired: impl FnMut(&V) -> bool) {
+        while let Some(key) = self.order.front() {
+            match self.map.get(key.as_str()) {
+                Some(v) if !expired(v) => break,
+                _ => {
+                    if let Some(key) = self.order.pop_front() {
+                        self.map.remove(&key);
+                    }
+                }
+            }
+        }
     }
 
     /// Entries, oldest first.
@@ -187,6 +209,17 @@ impl<V> BoundedMap<V> {
 #[cfg(test)]
 mod tests {
     use super::BoundedMap;
+
+    #[test]
+    fn drops_expired_from_the_oldest_end_only() {
+        let mut m = BoundedMap::new(10);
+        for (k, v) in [("a", 1), ("b", 2), ("c", 9), ("d", 3)] {
+            m.insert(k.into(), v);
+        }
+        m.drop_oldest_while(|v| *v < 5);
+        let keys: Vec<&String> = m.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["c", "d"]);
+    }
 
     #[test]
     fn evicts_oldest_and_keeps_order() {

@@ -39,6 +39,24 @@ pub enum Route {
     AppPortalDashboardAccess,
     /// App portal `POST /api/v1/auth/logout/`.
     AppPortalLogout,
+    /// Svix `GET /api/v1/auth/whoami`.
+    AppPortalWhoami,
+    /// Svix `POST /api/v1/auth/one-time-token`.
+    AppPortalExchangeOneTimeToken,
+    /// Svix `POST /api/v1/auth/stream-portal-access/{stream_id}`.
+    AppPortalStreamPortalAccess,
+    /// Svix `POST /api/v1/auth/stream-logout`.
+    AppPortalStreamLogout,
+    /// Svix `POST /api/v1/auth/stream/{stream_id}/expire-all`.
+    AppPortalStreamExpireAll,
+    /// Svix `GET /api/v1/auth/app/{app_id}/poller/{endpoint_id}/token`.
+    AppPortalGetPollerToken,
+    /// Svix `POST /api/v1/auth/app/{app_id}/poller/{endpoint_id}/token/rotate`.
+    AppPortalRotatePollerToken,
+    /// Svix `GET /api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token`.
+    AppPortalGetStreamPollerToken,
+    /// Svix `POST /api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token/rotate`.
+    AppPortalRotateStreamPollerToken,
     /// SnapTrade `POST /snapTrade/registerUser`.
     SnapTradeRegisterUser,
     /// SnapTrade `POST /snapTrade/login`.
@@ -47,8 +65,11 @@ pub enum Route {
     SnapTradeListUsers,
     /// SnapTrade `DELETE /snapTrade/deleteUser`.
     SnapTradeDeleteUser,
-    /// SnapTrade `GET /snapTrade/encryptedJWT`.
+    /// SnapTrade `GET /snapTrade/encryptedJWT` (removed from the current spec; kept for
+    /// older clients).
     SnapTradeEncryptedJwt,
+    /// SnapTrade `POST /snapTrade/resetUserSecret`.
+    SnapTradeResetUserSecret,
     /// Sandbox-only `GET /snaptrade/portal`: the page a login `redirectURI` points to.
     SnapTradePortal,
     /// Any request that matched no route (unknown path or method).
@@ -72,11 +93,21 @@ impl Route {
         Route::AppPortalAccess,
         Route::AppPortalDashboardAccess,
         Route::AppPortalLogout,
+        Route::AppPortalWhoami,
+        Route::AppPortalExchangeOneTimeToken,
+        Route::AppPortalStreamPortalAccess,
+        Route::AppPortalStreamLogout,
+        Route::AppPortalStreamExpireAll,
+        Route::AppPortalGetPollerToken,
+        Route::AppPortalRotatePollerToken,
+        Route::AppPortalGetStreamPollerToken,
+        Route::AppPortalRotateStreamPollerToken,
         Route::SnapTradeRegisterUser,
         Route::SnapTradeLogin,
         Route::SnapTradeListUsers,
         Route::SnapTradeDeleteUser,
         Route::SnapTradeEncryptedJwt,
+        Route::SnapTradeResetUserSecret,
         Route::SnapTradePortal,
         Route::Unmatched,
     ];
@@ -98,11 +129,21 @@ impl Route {
             Route::AppPortalAccess => "app_portal.app_portal_access",
             Route::AppPortalDashboardAccess => "app_portal.dashboard_access",
             Route::AppPortalLogout => "app_portal.logout",
+            Route::AppPortalWhoami => "app_portal.whoami",
+            Route::AppPortalExchangeOneTimeToken => "app_portal.exchange_one_time_token",
+            Route::AppPortalStreamPortalAccess => "app_portal.stream_portal_access",
+            Route::AppPortalStreamLogout => "app_portal.stream_logout",
+            Route::AppPortalStreamExpireAll => "app_portal.stream_expire_all",
+            Route::AppPortalGetPollerToken => "app_portal.get_poller_token",
+            Route::AppPortalRotatePollerToken => "app_portal.rotate_poller_token",
+            Route::AppPortalGetStreamPollerToken => "app_portal.get_stream_poller_token",
+            Route::AppPortalRotateStreamPollerToken => "app_portal.rotate_stream_poller_token",
             Route::SnapTradeRegisterUser => "snaptrade.register_user",
             Route::SnapTradeLogin => "snaptrade.login",
             Route::SnapTradeListUsers => "snaptrade.list_users",
             Route::SnapTradeDeleteUser => "snaptrade.delete_user",
             Route::SnapTradeEncryptedJwt => "snaptrade.encrypted_jwt",
+            Route::SnapTradeResetUserSecret => "snaptrade.reset_user_secret",
             Route::SnapTradePortal => "snaptrade.portal",
             Route::Unmatched => "unmatched",
         }
@@ -124,12 +165,22 @@ impl Route {
             Route::AppPortalExpireAll
             | Route::AppPortalAccess
             | Route::AppPortalDashboardAccess
-            | Route::AppPortalLogout => Some(Provider::AppPortal),
+            | Route::AppPortalLogout
+            | Route::AppPortalWhoami
+            | Route::AppPortalExchangeOneTimeToken
+            | Route::AppPortalStreamPortalAccess
+            | Route::AppPortalStreamLogout
+            | Route::AppPortalStreamExpireAll
+            | Route::AppPortalGetPollerToken
+            | Route::AppPortalRotatePollerToken
+            | Route::AppPortalGetStreamPollerToken
+            | Route::AppPortalRotateStreamPollerToken => Some(Provider::AppPortal),
             Route::SnapTradeRegisterUser
             | Route::SnapTradeLogin
             | Route::SnapTradeListUsers
             | Route::SnapTradeDeleteUser
             | Route::SnapTradeEncryptedJwt
+            | Route::SnapTradeResetUserSecret
             | Route::SnapTradePortal => Some(Provider::SnapTrade),
             Route::Unmatched => None,
         }

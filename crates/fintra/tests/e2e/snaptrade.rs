@@ -42,7 +42,7 @@ async fn full_user_lifecycle() {
             assert!(
                 link.redirect_uri
                     .expose_secret()
-                    .ends_with(&format!("/snaptrade/portal?sessionId={session}"))
+                    .ends_with(&format!("/portal?sessionId={session}"))
             );
         }
         other => panic!("expected a redirect link, got {other:?}"),
@@ -167,7 +167,7 @@ async fn a_429_with_retry_after_is_honoured_and_the_retry_is_re_signed() {
     assert_ne!(seen[0].header("signature"), seen[1].header("signature"));
     for s in &seen {
         assert_eq!(s.query("clientId"), Some("PASSIVTEST"));
-        assert_eq!(s.uri.path(), "/snaptrade/api/v1/snapTrade/listUsers");
+        assert_eq!(s.uri.path(), "/api/v1/snapTrade/listUsers");
     }
 }
 

@@ -80,10 +80,17 @@ async fn four_operations() {
             json!({"code": "not_found", "detail": "Application not found"})
         )
     );
-    // The 2023 paths end with a slash.
+    // The latest spec's paths have no trailing slash; both forms reach the operation.
     let (status, body) = send(post(&c, &sb, "/logout", APP_PORTAL_TOKEN)).await;
-    assert_eq!((status, body["code"].clone()), (404, json!("not_found")));
-    assert_eq!(sb.stats().hits(Route::AppPortalLogout), 4);
+    assert_eq!(
+        (status, body["code"].clone()),
+        (403, json!("insufficient access"))
+    );
+    let (_, body) = access(&c, &sb, "app_3").await;
+    let t3 = body["token"].as_str().unwrap().to_owned();
+    assert_eq!(send(post(&c, &sb, "/logout", &t3)).await.0, 204);
+    assert_eq!(send(post(&c, &sb, "/logout//", &t3)).await.0, 401);
+    assert_eq!(sb.stats().hits(Route::AppPortalLogout), 7);
 }
 
 #[tokio::test]

@@ -156,10 +156,21 @@ async fn create_token_validation_and_app_key() {
             json!({"code": "10005", "message": "Missing parameter (partnerId)"})
         )
     );
-    let (status, body) = send(keyed().body("not json")).await;
+    let (status, body) = send(keyed().body("{\n  \"partnerId\": 12,,\n}")).await;
     assert_eq!(
         (status, body),
-        (400, json!({"code": "14020", "message": "Bad request."}))
+        (
+            400,
+            json!({"code": "14020", "message": "Bad request. the request body is not valid JSON: key must be a string at line 2 column 19"})
+        )
+    );
+    let (status, body) = send(keyed().body("[1]")).await;
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({"code": "14020", "message": "Bad request. the request body must be a JSON object, not array"})
+        )
     );
     let (status, body) = send(json_body(
         keyed(),

@@ -63,7 +63,7 @@ impl<'a> Call<'a> {
     }
 
     fn request(&self, c: &reqwest::Client, sb: &Sandbox) -> reqwest::RequestBuilder {
-        let path = format!("/snaptrade/api/v1/snapTrade/{}", self.op);
+        let path = format!("/api/v1/snapTrade/{}", self.op);
         let query = format!(
             "clientId={}&timestamp={}{}",
             self.client_id, self.timestamp, self.extra_query
@@ -75,7 +75,7 @@ impl<'a> Call<'a> {
         let mut req = c
             .request(
                 self.method.clone(),
-                format!("{}{path}?{query}", sb.base_url()),
+                format!("{}{path}?{query}", sb.snaptrade_root_url()),
             )
             .header("Signature", sig);
         if let Some(b) = self.body {
@@ -124,7 +124,7 @@ async fn user_registry_flows() {
         body["redirectURI"]
             .as_str()
             .unwrap()
-            .starts_with(&sb.base_url())
+            .starts_with(&sb.snaptrade_root_url())
     );
     assert_eq!(body["sessionId"].as_str().unwrap().len(), 36);
     let portal = c
