@@ -41,6 +41,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod canonical;
 mod client;
 mod error;
 mod models;

@@ -37,7 +37,7 @@
 //! assert_eq!(sig, "l/1ZJwb8JBbuVuYPj8YZ+F5NI4RrgfGV7R6mgruToHs=");
 //! ```
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::time::UNIX_EPOCH;
 
 use base64::Engine as _;
@@ -49,13 +49,22 @@ use hmac::{Hmac, Mac};
 use http::HeaderName;
 use http::uri::PathAndQuery;
 use serde_json::Value;
+
+use crate::canonical::write_str;
 use sha2::Sha256;
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "Signature";
 
+pub use crate::canonical::{
+    CanonicalJsonError, CanonicalJsonErrorKind, MAX_DEPTH, MAX_INTEGER_DIGITS, canonicalize,
+    canonicalize_into,
+};
+
 /// Serializes `value` as canonical JSON, exactly like Python's
-/// `json.dumps(value, separators=(",", ":"), sort_keys=True)`.
+/// `json.dumps(value, separators=(",", ":"), sort_keys=True)`; see [`canonicalize`] for the
+/// rules. A `Value` holds numbers as `i64`, `u64` or `f64`; to keep larger integers exact,
+/// canonicalize the body's bytes with [`canonicalize`] instead.
 ///
 /// ```
 /// use fintra_snaptrade::signing::canonical_json;
@@ -63,128 +72,12 @@ pub const SIGNATURE_HEADER: &str = "Signature";
 /// assert_eq!(canonical_json(&v), r#"{"a":"\u00e9","b":[1,{"c":true,"d":null}]}"#);
 /// ```
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
-    write_value(&mut out, value);
-    out
-}
-
-fn write_value(out: &mut String, value: &Value) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => write_number(out, n),
-        Value::String(s) => write_string(out, s),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_value(out, item);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            // Sorted explicitly: the map's own order depends on serde_json's features.
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(out, key);
-                out.push(':');
-                write_value(out, item);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// Python's `ensure_ascii` string encoding. Runs of printable ASCII are copied at once.
-fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    let mut run = 0;
-    for (i, c) in s.char_indices() {
-        let escape = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            '\u{08}' => "\\b",
-            '\u{0c}' => "\\f",
-            ' '..='~' => continue,
-            _ => "",
-        };
-        out.push_str(&s[run..i]);
-        run = i + c.len_utf8();
-        if escape.is_empty() {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                let _ = write!(out, "\\u{unit:04x}");
-            }
-        } else {
-            out.push_str(escape);
-        }
-    }
-    out.push_str(&s[run..]);
-    out.push('"');
-}
-
-/// Integers as they are; floats as Python's `repr` (shortest round-trip digits, exponent
-/// form below 1e-4 and from 1e16, e.g. `1e+16`, `1.5e-05`, `100.0`).
-fn write_number(out: &mut String, n: &serde_json::Number) {
-    if n.is_i64() || n.is_u64() {
-        out.push_str(&n.to_string());
-        return;
-    }
-    let Some(f) = n.as_f64() else {
-        out.push_str(&n.to_string());
-        return;
-    };
-    let sci = format!("{f:e}"); // shortest digits, e.g. "-1.2345e-5"
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    out.push_str(sign);
-    if (-4..16).contains(&exp) {
-        if exp >= 0 {
-            let int_len = exp as usize + 1;
-            if digits.len() <= int_len {
-                out.push_str(&digits);
-                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-                out.push_str(".0");
-            } else {
-                out.push_str(&digits[..int_len]);
-                out.push('.');
-                out.push_str(&digits[int_len..]);
-            }
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-            out.push_str(&digits);
-        }
-    } else {
-        let (first, rest) = digits.split_at(digits.len().min(1));
-        out.push_str(first);
-        if !rest.is_empty() {
-            out.push('.');
-            out.push_str(rest);
-        }
-        let _ = write!(
-            out,
-            "e{}{:02}",
-            if exp < 0 { '-' } else { '+' },
-            exp.unsigned_abs()
-        );
-    }
+    // serde_json writes every Value as valid JSON (floats as round-trip digits), so this
+    // cannot fail; the fallback is unreachable but keeps this function total.
+    serde_json::to_vec(value)
+        .ok()
+        .and_then(|bytes| canonicalize(&bytes).ok())
+        .unwrap_or_else(|| "null".to_owned())
 }
 
 fn signing_error(message: &'static str) -> Error {
@@ -204,26 +97,43 @@ fn signing_error(message: &'static str) -> Error {
 /// );
 /// ```
 pub fn signed_content(path: &str, query: &str, body: Option<&[u8]>) -> Result<String, Error> {
-    let content = match body {
-        None => Value::Null,
-        Some(b) if b.iter().all(u8::is_ascii_whitespace) => Value::Null,
-        Some(b) => match serde_json::from_slice::<Value>(b) {
-            Ok(Value::Object(map)) if map.is_empty() => Value::Null,
-            Ok(v) => v,
-            Err(_) => return Err(signing_error("the request body to sign is not JSON")),
-        },
-    };
-    // The three keys are already in sorted order: write them directly.
     let mut out =
         String::with_capacity(64 + path.len() + query.len() + body.map_or(0, <[u8]>::len));
-    out.push_str("{\"content\":");
-    write_value(&mut out, &content);
-    out.push_str(",\"path\":");
-    write_string(&mut out, path);
-    out.push_str(",\"query\":");
-    write_string(&mut out, query);
-    out.push('}');
+    write_signed_content(&mut out, path, query, body)?;
     Ok(out)
+}
+
+/// [`signed_content`], appended to `out`.
+fn write_signed_content(
+    out: &mut String,
+    path: &str,
+    query: &str,
+    body: Option<&[u8]>,
+) -> Result<(), Error> {
+    // The three keys are already in sorted order: write them directly.
+    out.push_str("{\"content\":");
+    match body {
+        Some(b) if !b.iter().all(u8::is_ascii_whitespace) => {
+            let at = out.len();
+            canonicalize_into(b, out).map_err(|e| {
+                Error::Auth(AuthError::new(
+                    AuthErrorKind::Signing,
+                    format!("cannot sign the request: {e}"),
+                ))
+            })?;
+            if &out[at..] == "{}" {
+                out.truncate(at);
+                out.push_str("null");
+            }
+        }
+        _ => out.push_str("null"),
+    }
+    out.push_str(",\"path\":");
+    write_str(out, path);
+    out.push_str(",\"query\":");
+    write_str(out, query);
+    out.push('}');
+    Ok(())
 }
 
 /// An HMAC-SHA256 keyed by the consumer key (the key schedule is computed once).

@@ -4,6 +4,7 @@
 // Test helpers panic on setup failures, like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
+mod canonical;
 mod errors;
 mod operations;
 mod retries;
