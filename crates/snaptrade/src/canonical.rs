@@ -116,6 +116,7 @@ pub fn canonicalize_into(input: &[u8], out: &mut String) -> Result<(), Canonical
         bytes: input,
         pos: 0,
         depth: 0,
+        members: Vec::new(),
     };
     let result = parser.value(out).and_then(|()| {
         parser.skip_ws();
@@ -131,11 +132,166 @@ pub fn canonicalize_into(input: &[u8], out: &mut String) -> Result<(), Canonical
     result
 }
 
+/// Whether `input` is already in canonical form, checked in one pass without writing
+/// anything. Conservative: `false` only means "not proven" (floats, escapes other than `\"`
+/// and `\\`, non-ASCII text, keys with escapes and deep nesting are left to
+/// [`canonicalize`]). `true` guarantees `canonicalize(input) == input`.
+pub(crate) fn is_canonical(input: &[u8]) -> bool {
+    /// Open containers: for an object, where its previous key starts and ends.
+    const MAX: usize = 32;
+    let mut stack = [(false, 0usize, 0usize); MAX];
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    // Expecting a value (true) or what follows one (false).
+    let mut want_value = true;
+    loop {
+        if want_value {
+            match input.get(i) {
+                Some(b'{' | b'[') => {
+                    if depth == MAX {
+                        return false;
+                    }
+                    let object = input[i] == b'{';
+                    stack[depth] = (object, 0, 0);
+                    depth += 1;
+                    i += 1;
+                    let close = if object { b'}' } else { b']' };
+                    if input.get(i) == Some(&close) {
+                        depth -= 1;
+                        i += 1;
+                        want_value = false;
+                        continue;
+                    }
+                    if object {
+                        // The first key.
+                        let Some(end) = plain_string_end(input, i) else {
+                            return false;
+                        };
+                        stack[depth - 1].1 = i + 1;
+                        stack[depth - 1].2 = end;
+                        i = end + 1;
+                        if input.get(i) != Some(&b':') {
+                            return false;
+                        }
+                        i += 1;
+                    }
+                    continue;
+                }
+                Some(b'"') => {
+                    let Some(end) = escaped_string_end(input, i) else {
+                        return false;
+                    };
+                    i = end + 1;
+                }
+                Some(b't') if input[i..].starts_with(b"true") => i += 4,
+                Some(b'f') if input[i..].starts_with(b"false") => i += 5,
+                Some(b'n') if input[i..].starts_with(b"null") => i += 4,
+                Some(b'-' | b'0'..=b'9') => {
+                    let start = i;
+                    if input[i] == b'-' {
+                        i += 1;
+                    }
+                    let digits = i;
+                    match input.get(i) {
+                        Some(b'0') => i += 1,
+                        Some(b'1'..=b'9') => {
+                            while let Some(b'0'..=b'9') = input.get(i) {
+                                i += 1;
+                            }
+                        }
+                        _ => return false,
+                    }
+                    if i - digits > MAX_INTEGER_DIGITS
+                        || &input[start..i] == b"-0"
+                        || matches!(input.get(i), Some(b'.' | b'e' | b'E' | b'0'..=b'9'))
+                    {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+            want_value = false;
+            continue;
+        }
+        // After a value.
+        if depth == 0 {
+            return i == input.len();
+        }
+        let (object, prev_start, prev_end) = stack[depth - 1];
+        match input.get(i) {
+            Some(b',') => {
+                i += 1;
+                if object {
+                    let Some(end) = plain_string_end(input, i) else {
+                        return false;
+                    };
+                    if input[prev_start..prev_end] >= input[i + 1..end] {
+                        return false;
+                    }
+                    stack[depth - 1].1 = i + 1;
+                    stack[depth - 1].2 = end;
+                    i = end + 1;
+                    if input.get(i) != Some(&b':') {
+                        return false;
+                    }
+                    i += 1;
+                }
+                want_value = true;
+            }
+            Some(b'}') if object => {
+                depth -= 1;
+                i += 1;
+            }
+            Some(b']') if !object => {
+                depth -= 1;
+                i += 1;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// The index of the closing quote of the string at `start`, if it holds only printable
+/// ASCII without escapes (so its bytes order like its characters).
+fn plain_string_end(input: &[u8], start: usize) -> Option<usize> {
+    if input.get(start) != Some(&b'"') {
+        return None;
+    }
+    let mut i = start + 1;
+    loop {
+        match *input.get(i)? {
+            b'"' => return Some(i),
+            b'\\' => return None,
+            b' '..=b'~' => i += 1,
+            _ => return None,
+        }
+    }
+}
+
+/// Like [`plain_string_end`], also allowing the escapes `\"` and `\\` (written the same in
+/// canonical form).
+fn escaped_string_end(input: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        match *input.get(i)? {
+            b'"' => return Some(i),
+            b'\\' => match input.get(i + 1)? {
+                b'"' | b'\\' => i += 2,
+                _ => return None,
+            },
+            b' '..=b'~' => i += 1,
+            _ => return None,
+        }
+    }
+}
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
+    /// Members of the objects being written, innermost last.
+    members: Vec<Member<'a>>,
 }
 
 /// One object member: its key as WTF-8 code points (for sorting) and where its canonical
@@ -242,6 +398,9 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Writes an object's members as they come; if their keys were not in strictly
+    /// increasing order, rewrites them sorted, keeping the last of repeated keys (Python's
+    /// `dict`). Members are kept on one stack shared by all objects of the document.
     fn object(&mut self, out: &mut String) -> Result<(), CanonicalJsonError> {
         self.pos += 1; // {
         let start = out.len();
@@ -252,7 +411,7 @@ impl<'a> Parser<'a> {
             out.push('}');
             return Ok(());
         }
-        let mut members: Vec<Member<'a>> = Vec::new();
+        let base = self.members.len();
         let mut sorted = true;
         loop {
             self.skip_ws();
@@ -261,14 +420,14 @@ impl<'a> Parser<'a> {
             }
             let member_start = out.len();
             let key = self.string(out)?;
+            if self.members.len() > base {
+                sorted &= self.members[self.members.len() - 1].key < key;
+            }
             self.skip_ws();
             self.expect(b':')?;
             out.push(':');
             self.value(out)?;
-            if let Some(last) = members.last() {
-                sorted &= last.key < key;
-            }
-            members.push(Member {
+            self.members.push(Member {
                 key,
                 span: member_start..out.len(),
             });
@@ -286,9 +445,9 @@ impl<'a> Parser<'a> {
             }
         }
         if !sorted {
-            // Stable sort, then keep the last of each run of equal keys (dict semantics).
+            let members = &mut self.members[base..];
             members.sort_by(|a, b| a.key.cmp(&b.key));
-            let written = out[start + 1..].to_owned();
+            let written = out[start..].to_owned();
             out.truncate(start + 1);
             let mut first = true;
             for (i, member) in members.iter().enumerate() {
@@ -302,10 +461,10 @@ impl<'a> Parser<'a> {
                     out.push(',');
                 }
                 first = false;
-                let span = member.span.start - start - 1..member.span.end - start - 1;
-                out.push_str(&written[span]);
+                out.push_str(&written[member.span.start - start..member.span.end - start]);
             }
         }
+        self.members.truncate(base);
         out.push('}');
         Ok(())
     }
@@ -501,21 +660,28 @@ fn write_code_point(out: &mut String, code: u32) {
 /// Writes `s` as a JSON string the way Python's `json.dumps` (`ensure_ascii=True`) does.
 pub(crate) fn write_str(out: &mut String, s: &str) {
     out.push('"');
+    let bytes = s.as_bytes();
     let mut run = 0;
-    for (i, c) in s.char_indices() {
-        if matches!(c, ' '..='~') && c != '"' && c != '\\' {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\' {
+            i += 1;
             continue;
         }
         out.push_str(&s[run..i]);
-        run = i + c.len_utf8();
-        if c.is_ascii() {
-            write_code_point(out, u32::from(c));
+        if b.is_ascii() {
+            write_code_point(out, u32::from(b));
+            i += 1;
         } else {
+            let c = s[i..].chars().next().unwrap_or_default();
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
                 write_unit(out, *unit);
             }
+            i += c.len_utf8();
         }
+        run = i;
     }
     out.push_str(&s[run..]);
     out.push('"');
@@ -683,6 +849,47 @@ mod tests {
         let mut out = String::from("kept");
         assert!(canonicalize_into(br#"{"b":1,"a":[2,"#, &mut out).is_err());
         assert_eq!(out, "kept");
+    }
+
+    /// The one-pass check never calls a body canonical when it is not, and recognises the
+    /// canonical form of ordinary documents.
+    #[test]
+    fn is_canonical_is_sound_on_the_reference_vectors() {
+        let cases: Vec<(String, Option<String>)> =
+            serde_json::from_str(include_str!("../tests/vectors/canonical_json.json")).unwrap();
+        let mut recognised = 0;
+        for (input, expected) in &cases {
+            if is_canonical(input.as_bytes()) {
+                assert_eq!(Some(input), expected.as_ref(), "{input:.80}");
+            }
+            if let Some(expected) = expected {
+                assert!(canonicalize(expected.as_bytes()).as_ref() == Ok(expected));
+                recognised += usize::from(is_canonical(expected.as_bytes()));
+            }
+        }
+        assert!(recognised > 300, "{recognised}");
+        for canonical in [
+            &br#"{"a":[1,-2,true,false,null,"x\"\\y"],"b":{"c":{}},"d":[]}"#[..],
+            b"[]",
+            b"0",
+            br#""""#,
+        ] {
+            assert!(is_canonical(canonical));
+        }
+        for not in [
+            &br#"{"b":1,"a":2}"#[..],
+            br#"{"a":1,"a":2}"#,
+            b"[1, 2]",
+            b"-0",
+            b"1.5",
+            br#""\n""#,
+            br#"{"\"":1}"#,
+            b"[1,]",
+            br#"{"a":1"#,
+            b"[1]]",
+        ] {
+            assert!(!is_canonical(not), "{}", String::from_utf8_lossy(not));
+        }
     }
 
     /// Random doubles: the output reads back as the same value, and never has more digits

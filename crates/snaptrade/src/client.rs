@@ -3,6 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
+use bytes::Bytes;
+use serde::Serialize;
+
 use fintra_core::secret::{REDACTED, SecretString};
 use fintra_core::{
     Client, ClientBuilder, Error, Idempotency, InvalidRequest, Operation, RequestOptions,
@@ -13,7 +16,7 @@ use crate::models::{
     DeleteUserResponse, EncryptedResponse, LoginRequest, LoginResponse, RegisterUserRequest,
     UserIdAndSecret,
 };
-use crate::signing::Signer;
+use crate::signing::{Signer, canonicalize};
 
 /// The API base URL (the `/api/v1` prefix of the operations used here).
 pub const DEFAULT_BASE_URL: &str = "https://api.snaptrade.com/api/v1";
@@ -113,7 +116,7 @@ impl SnapTradeClient {
             "Authentication_registerSnapTradeUser",
             "/snapTrade/registerUser",
         )
-        .json(body)?
+        .json_bytes(canonical_body(body)?)
         .idempotency(Idempotency::Unsafe)
         .sensitive();
         self.client.send_json(op, &options).await
@@ -135,7 +138,7 @@ impl SnapTradeClient {
             .secret_query("userSecret", user_secret)
             .sensitive();
         if let Some(body) = body {
-            op = op.json(body)?;
+            op = op.json_bytes(canonical_body(body)?);
         }
         self.client.send_json(op, &options).await
     }
@@ -179,6 +182,16 @@ impl SnapTradeClient {
             .sensitive();
         self.client.send_json(op, &options).await
     }
+}
+
+/// `body` as canonical JSON, computed once per call: the server receives exactly the bytes
+/// that are signed, and the signer copies them through on every attempt.
+fn canonical_body<T: Serialize + ?Sized>(body: &T) -> Result<Bytes, Error> {
+    let json = serde_json::to_vec(body).map_err(|e| {
+        InvalidRequest::new("body", format!("could not be serialized as JSON: {e}"))
+    })?;
+    let canonical = canonicalize(&json).map_err(|e| InvalidRequest::new("body", e.to_string()))?;
+    Ok(Bytes::from(canonical))
 }
 
 /// SnapTrade documents no idempotency keys: a caller's key would make core treat a write as
