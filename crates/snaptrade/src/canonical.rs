@@ -97,7 +97,7 @@ impl fmt::Display for CanonicalJsonError {
 
 impl std::error::Error for CanonicalJsonError {}
 
-/// The canonical form of the JSON text `input`; see the [module docs](self).
+/// The canonical form of the JSON text `input`; see the [module docs](crate::canonical).
 pub fn canonicalize(input: &[u8]) -> Result<String, CanonicalJsonError> {
     let mut out = String::with_capacity(input.len());
     canonicalize_into(input, &mut out)?;

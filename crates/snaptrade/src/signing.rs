@@ -499,6 +499,37 @@ mod tests {
         assert_eq!(canonical_json(&serde_json::json!(1234.5)), "1234.5");
     }
 
+    /// With a base path, the path is signed relative to it (the current SDKs' rule), and
+    /// an unsorted body is signed in canonical form, the same as `signature` computes.
+    #[test]
+    fn signer_signs_the_path_relative_to_the_base_path() {
+        let signer = Signer::new("PASSIVTEST", SecretString::from(KEY)).with_base_path("/api/v1/");
+        let mut request =
+            http::Request::new(Bytes::from_static(br#"{"userId": "snaptrade-user-123"}"#));
+        *request.uri_mut() = "https://api.snaptrade.com/api/v1/snapTrade/registerUser"
+            .parse()
+            .unwrap();
+        let cx = SignContext {
+            operation: "registerUser",
+            attempt: 1,
+            now: UNIX_EPOCH + Duration::from_secs(1_635_790_389),
+        };
+        signer.sign_request(&mut request, cx).unwrap();
+        // Python: json/hmac over path "/snapTrade/registerUser".
+        assert_eq!(
+            request.headers()["signature"],
+            "fLH0eIM4j2a7A7tAX5+EvFvTKaD2EEEFFfsENFBWsnc="
+        );
+        assert_eq!(
+            request.uri().path(),
+            "/api/v1/snapTrade/registerUser",
+            "the request still goes to the configured prefix"
+        );
+        assert_eq!(signer.relative("/api/v1"), "/");
+        assert_eq!(signer.relative("/api/v10/x"), "/api/v10/x");
+        assert_eq!(signer.relative("/other"), "/other");
+    }
+
     #[test]
     fn non_json_body_is_a_signing_error_without_content() {
         let err =
