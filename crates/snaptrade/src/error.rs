@@ -80,7 +80,26 @@ pub struct SnapTradeErrorParser;
 impl ErrorParser for SnapTradeErrorParser {
     fn parse(&self, _status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorDetails {
         let (code, message) = parse(body);
-        ErrorDetails { code, message }
+        ErrorDetails {
+            code,
+            message: message.map(with_likely_cause),
+        }
+    }
+}
+
+/// SnapTrade's answer to a signature it cannot verify.
+const SIGNATURE_REJECTED: &str = "Unable to verify signature sent";
+
+/// Adds what usually causes SnapTrade's terser messages.
+fn with_likely_cause(message: String) -> String {
+    if message.trim_end_matches('.') == SIGNATURE_REJECTED {
+        format!(
+            "{message} (likely cause: the consumer key does not belong to this client id, e.g. \
+             a key from another SnapTrade app or environment, or this machine's clock is off; \
+             check the client id and consumer key pair, and the system time)"
+        )
+    } else {
+        message
     }
 }
 
@@ -101,7 +120,8 @@ pub(crate) const RATE_LIMIT_HEADERS: [&str; 6] = [
 ];
 
 /// On a 429 without `Retry-After`, waits for the `X-RateLimit-*-Reset` of the exhausted
-/// limit (the one whose `-Remaining` is 0), else falls back to the policy's backoff.
+/// limit (the one whose `-Remaining` is 0), else for the body's hint ("Request was
+/// throttled. Expected available in 7 seconds."), else falls back to the policy's backoff.
 /// Whether to retry at all stays core's decision (only replay-safe operations are).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RateLimitClassifier;
@@ -118,12 +138,12 @@ impl RetryClassifier for RateLimitClassifier {
                 AttemptOutcome::Response {
                     status: StatusCode::TOO_MANY_REQUESTS,
                     headers,
-                    ..
+                    body,
                 },
                 RetryDecision::Retry { kind, after: None },
             ) => RetryDecision::Retry {
                 kind,
-                after: exhausted_limit_reset(headers),
+                after: exhausted_limit_reset(headers).or_else(|| throttle_hint(body)),
             },
             _ => default,
         }
@@ -138,6 +158,15 @@ fn exhausted_limit_reset(headers: &HeaderMap) -> Option<Duration> {
         .filter_map(|(_, reset)| number(reset))
         .max()
         .map(Duration::from_secs)
+}
+
+/// The wait in SnapTrade's 429 body: `"detail": "… Expected available in N seconds."`.
+fn throttle_hint(body: &[u8]) -> Option<Duration> {
+    let (_, detail) = parse(body);
+    let detail = detail?;
+    let (_, rest) = detail.split_once("Expected available in ")?;
+    let seconds = rest.split_once(" second")?.0.trim().parse::<u64>().ok()?;
+    Some(Duration::from_secs(seconds))
 }
 
 #[cfg(test)]
@@ -162,6 +191,49 @@ mod tests {
         );
         assert_eq!(parse(b"<html>"), (None, None));
         assert_eq!(parse(b"[1]"), (None, None));
+    }
+
+    #[test]
+    fn throttle_hint_from_the_documented_body() {
+        assert_eq!(
+            throttle_hint(
+                br#"{"detail":"Request was throttled. Expected available in 7 seconds.","status_code":429,"code":"0000"}"#
+            ),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            throttle_hint(br#"{"detail":"Expected available in 1 second."}"#),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            throttle_hint(br#"{"detail":"Connection refreshed too recently. Please try again later.","status_code":429,"code":"throttled"}"#),
+            None
+        );
+        assert_eq!(
+            throttle_hint(br#"{"detail":"Expected available in soon seconds"}"#),
+            None
+        );
+        assert_eq!(throttle_hint(b"<html>"), None);
+    }
+
+    #[test]
+    fn signature_failures_name_the_likely_cause() {
+        let d = SnapTradeErrorParser.parse(
+            StatusCode::UNAUTHORIZED,
+            &HeaderMap::new(),
+            br#"{"default_detail":"Unable to verify signature sent","default_code":1076}"#,
+        );
+        let message = d.message.unwrap();
+        assert!(
+            message.starts_with("Unable to verify signature sent (likely cause: the consumer key")
+        );
+        assert!(message.contains("clock"));
+        let d = SnapTradeErrorParser.parse(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            br#"{"default_detail":"Unable to verify data sent","default_code":1076}"#,
+        );
+        assert_eq!(d.message.as_deref(), Some("Unable to verify data sent"));
     }
 
     #[test]

@@ -6,16 +6,28 @@
 //! |---|---|
 //! | [`SnapTradeClient::register_user`] | `POST /snapTrade/registerUser` |
 //! | [`SnapTradeClient::login`] | `POST /snapTrade/login` |
+//! | [`SnapTradeClient::login_personal`] | `POST /snapTrade/login` (personal API key) |
+//! | [`SnapTradeClient::reset_user_secret`] | `POST /snapTrade/resetUserSecret` |
 //! | [`SnapTradeClient::list_users`] | `GET /snapTrade/listUsers` |
 //! | [`SnapTradeClient::delete_user`] | `DELETE /snapTrade/deleteUser` |
-//! | [`SnapTradeClient::encrypted_jwt`] | `GET /snapTrade/encryptedJWT` |
+//! | [`SnapTradeClient::encrypted_jwt`] (deprecated: removed upstream 2024-07-16) | `GET /snapTrade/encryptedJWT` |
+//!
+//! The default base URL is [`DEFAULT_BASE_URL`] (`https://api.snaptrade.com`); the legacy
+//! `…/api/v1` prefix still works and is signed relative to the base URL.
+//!
+//! * **Credentials**: [`Credentials::new`] for a commercial (partner) key, or
+//!   [`Credentials::personal`] for a personal key, with which only
+//!   [`SnapTradeClient::login_personal`] is available; the other operations are refused with
+//!   an [`InvalidRequest`](fintra_core::InvalidRequest) on the `credentials` field before
+//!   anything is sent.
 //!
 //! * **Signing** ([`signing`]): every attempt gets `clientId` and a fresh `timestamp` in the
 //!   query and an HMAC-SHA256 `Signature` header over the canonical JSON of body, path and
 //!   query; a retry is re-signed with a new timestamp.
 //! * **Retries**: the GETs are retried on 429, 5xx and timeouts (429 waits for
-//!   `Retry-After`, else the exhausted limit's `X-RateLimit-*-Reset`); `registerUser`,
-//!   `login` and `deleteUser` are never repeated once they may have reached SnapTrade.
+//!   `Retry-After`, else the exhausted limit's `X-RateLimit-*-Reset`, else the body's
+//!   "Expected available in N seconds"); `registerUser`, `login`, `resetUserSecret` and
+//!   `deleteUser` are never repeated once they may have reached SnapTrade.
 //! * **Errors**: [`SnapTradeError::from_error`] decodes SnapTrade's failure bodies (status,
 //!   code, detail; raw body kept).
 //! * **Secrets**: the consumer key, user secrets (also when sent in a query) and login
@@ -41,14 +53,16 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod canonical;
 mod client;
 mod error;
 mod models;
 pub mod signing;
 
-pub use client::{Credentials, DEFAULT_BASE_URL, SnapTradeClient};
+pub use client::{AuthMode, Credentials, DEFAULT_BASE_URL, SnapTradeClient};
 pub use error::{RateLimitClassifier, SnapTradeError, SnapTradeErrorParser};
 pub use models::{
-    ConnectionType, DeleteUserResponse, EncryptedMessageData, EncryptedResponse, LoginRedirectUri,
-    LoginRequest, LoginResponse, RegisterUserRequest, UserIdAndSecret,
+    ConnectionPortalVersion, ConnectionType, DeleteUserResponse, EncryptedMessageData,
+    EncryptedResponse, LoginRedirectUri, LoginRequest, LoginResponse, RegisterUserRequest,
+    UserIdAndSecret,
 };

@@ -41,8 +41,8 @@ impl RegisterUserRequest {
     }
 }
 
-/// Answer of `registerUser` (`UserIDandSecret`). The user secret authenticates the user in
-/// later calls: store it like a password. `Debug` redacts it.
+/// Answer of `registerUser` and `resetUserSecret` (`UserIDandSecret`). The user secret
+/// authenticates the user in later calls: store it like a password. `Debug` redacts it.
 #[derive(Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -62,7 +62,8 @@ impl fmt::Debug for UserIdAndSecret {
     }
 }
 
-/// Which kind of brokerage connection the login portal creates.
+/// Which kind of brokerage connection the login portal creates (`connectionType`; the
+/// server's default is `read`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum ConnectionType {
@@ -72,41 +73,78 @@ pub enum ConnectionType {
     /// Trading access.
     #[serde(rename = "trade")]
     Trade,
-    /// Trading when the brokerage supports it, else read-only (newer API versions).
+    /// Trading when the brokerage supports it, else read-only, automatically.
     #[serde(rename = "trade-if-available")]
     TradeIfAvailable,
 }
 
-/// Optional body of `login` (`SnapTradeLoginUserRequestBody`). Unset fields are omitted;
-/// an empty body signs as `null`.
+/// Which connection portal version to render (`connectionPortalVersion`). SnapTrade: "Currently
+/// only `v4` is supported and is the default. All other versions are deprecated and will
+/// automatically be set to v4."
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum ConnectionPortalVersion {
+    /// `v4`, the current portal (and the default).
+    #[serde(rename = "v4")]
+    V4,
+    /// `v3` (deprecated upstream; rendered as v4).
+    #[serde(rename = "v3")]
+    V3,
+    /// `v2` (deprecated upstream; rendered as v4).
+    #[serde(rename = "v2")]
+    V2,
+}
+
+/// Optional body of `login` (`SnapTradeLoginUserRequestBody`): all nine fields of the current
+/// API, none required. Unset fields are omitted; an empty body signs as `null`.
 ///
 /// ```
 /// use fintra_snaptrade::{ConnectionType, LoginRequest};
-/// let body = LoginRequest::new().broker("ALPACA").connection_type(ConnectionType::Trade);
+/// let body = LoginRequest::new()
+///     .broker("ALPACA")
+///     .connection_type(ConnectionType::Trade)
+///     .dark_mode(true)
+///     .locale("pt-BR");
 /// assert_eq!(
 ///     serde_json::to_string(&body).unwrap(),
-///     r#"{"broker":"ALPACA","connectionType":"trade"}"#
+///     r#"{"broker":"ALPACA","connectionType":"trade","darkMode":true,"locale":"pt-BR"}"#
 /// );
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LoginRequest {
-    /// Slug of the brokerage to preselect, e.g. `ALPACA`.
+    /// Slug of the brokerage to connect the user to, e.g. `ALPACA`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broker: Option<String>,
-    /// Whether to redirect to `custom_redirect` right after the connection is made.
+    /// `true`: redirect back to the partner's site instead of the connection portal
+    /// (ignored when the portal is in an iframe).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub immediate_redirect: Option<bool>,
-    /// Where to send the user after the connection.
+    /// Where to send the user after the connection (ignored when the portal is in an
+    /// iframe).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_redirect: Option<String>,
-    /// The id (a UUID) of a brokerage authorization to reconnect.
+    /// The UUID of a disabled brokerage connection to reconnect; leave unset otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reconnect: Option<String>,
-    /// The kind of connection to create.
+    /// Connection permissions (server default `read`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<ConnectionType>,
+    /// Whether the portal shows its close (X) button (server default `true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show_close_button: Option<bool>,
+    /// Dark mode for the portal (server default `false`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dark_mode: Option<bool>,
+    /// Language of the portal (server default `en`). Deliberately free text, as in the API:
+    /// SnapTrade ships `en` and `pt-BR`, matches case- and separator-insensitively (`pt_br`),
+    /// resolves regional tags (`en-US` → `en`) and answers 400 for other languages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Portal version (server default and only supported value: `v4`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_portal_version: Option<ConnectionPortalVersion>,
 }
 
 impl LoginRequest {
@@ -137,6 +175,26 @@ impl LoginRequest {
     /// Sets `connectionType`.
     pub fn connection_type(mut self, kind: ConnectionType) -> Self {
         self.connection_type = Some(kind);
+        self
+    }
+    /// Sets `showCloseButton`.
+    pub fn show_close_button(mut self, yes: bool) -> Self {
+        self.show_close_button = Some(yes);
+        self
+    }
+    /// Sets `darkMode`.
+    pub fn dark_mode(mut self, yes: bool) -> Self {
+        self.dark_mode = Some(yes);
+        self
+    }
+    /// Sets `locale`, e.g. `en` or `pt-BR`.
+    pub fn locale(mut self, locale: impl Into<String>) -> Self {
+        self.locale = Some(locale.into());
+        self
+    }
+    /// Sets `connectionPortalVersion`.
+    pub fn connection_portal_version(mut self, version: ConnectionPortalVersion) -> Self {
+        self.connection_portal_version = Some(version);
         self
     }
 }
@@ -274,6 +332,13 @@ mod tests {
 
     #[test]
     fn connection_types_on_the_wire() {
+        for (v, s) in [
+            (ConnectionPortalVersion::V4, "\"v4\""),
+            (ConnectionPortalVersion::V3, "\"v3\""),
+            (ConnectionPortalVersion::V2, "\"v2\""),
+        ] {
+            assert_eq!(serde_json::to_string(&v).unwrap(), s);
+        }
         for (t, s) in [
             (ConnectionType::Read, "\"read\""),
             (ConnectionType::Trade, "\"trade\""),

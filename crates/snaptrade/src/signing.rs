@@ -37,25 +37,35 @@
 //! assert_eq!(sig, "l/1ZJwb8JBbuVuYPj8YZ+F5NI4RrgfGV7R6mgruToHs=");
 //! ```
 
-use std::fmt::{self, Write as _};
+use std::fmt;
+use std::sync::OnceLock;
 use std::time::UNIX_EPOCH;
 
 use base64::Engine as _;
 use bytes::Bytes;
 use fintra_core::auth::{RequestSigner, SignContext};
-use fintra_core::secret::{ExposeSecret, REDACTED, SecretString, sensitive_header_value};
+use fintra_core::secret::{ExposeSecret, REDACTED, SecretString};
 use fintra_core::{AuthError, AuthErrorKind, BoxFuture, Error};
 use hmac::{Hmac, Mac};
-use http::HeaderName;
 use http::uri::PathAndQuery;
+use http::{HeaderName, HeaderValue};
 use serde_json::Value;
+
+use crate::canonical::{is_canonical, write_str};
 use sha2::Sha256;
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "Signature";
 
+pub use crate::canonical::{
+    CanonicalJsonError, CanonicalJsonErrorKind, MAX_DEPTH, MAX_INTEGER_DIGITS, canonicalize,
+    canonicalize_into,
+};
+
 /// Serializes `value` as canonical JSON, exactly like Python's
-/// `json.dumps(value, separators=(",", ":"), sort_keys=True)`.
+/// `json.dumps(value, separators=(",", ":"), sort_keys=True)`; see [`canonicalize`] for the
+/// rules. A `Value` holds numbers as `i64`, `u64` or `f64`; to keep larger integers exact,
+/// canonicalize the body's bytes with [`canonicalize`] instead.
 ///
 /// ```
 /// use fintra_snaptrade::signing::canonical_json;
@@ -63,128 +73,12 @@ pub const SIGNATURE_HEADER: &str = "Signature";
 /// assert_eq!(canonical_json(&v), r#"{"a":"\u00e9","b":[1,{"c":true,"d":null}]}"#);
 /// ```
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
-    write_value(&mut out, value);
-    out
-}
-
-fn write_value(out: &mut String, value: &Value) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => write_number(out, n),
-        Value::String(s) => write_string(out, s),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_value(out, item);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            // Sorted explicitly: the map's own order depends on serde_json's features.
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(out, key);
-                out.push(':');
-                write_value(out, item);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// Python's `ensure_ascii` string encoding. Runs of printable ASCII are copied at once.
-fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    let mut run = 0;
-    for (i, c) in s.char_indices() {
-        let escape = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            '\u{08}' => "\\b",
-            '\u{0c}' => "\\f",
-            ' '..='~' => continue,
-            _ => "",
-        };
-        out.push_str(&s[run..i]);
-        run = i + c.len_utf8();
-        if escape.is_empty() {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                let _ = write!(out, "\\u{unit:04x}");
-            }
-        } else {
-            out.push_str(escape);
-        }
-    }
-    out.push_str(&s[run..]);
-    out.push('"');
-}
-
-/// Integers as they are; floats as Python's `repr` (shortest round-trip digits, exponent
-/// form below 1e-4 and from 1e16, e.g. `1e+16`, `1.5e-05`, `100.0`).
-fn write_number(out: &mut String, n: &serde_json::Number) {
-    if n.is_i64() || n.is_u64() {
-        out.push_str(&n.to_string());
-        return;
-    }
-    let Some(f) = n.as_f64() else {
-        out.push_str(&n.to_string());
-        return;
-    };
-    let sci = format!("{f:e}"); // shortest digits, e.g. "-1.2345e-5"
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    out.push_str(sign);
-    if (-4..16).contains(&exp) {
-        if exp >= 0 {
-            let int_len = exp as usize + 1;
-            if digits.len() <= int_len {
-                out.push_str(&digits);
-                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-                out.push_str(".0");
-            } else {
-                out.push_str(&digits[..int_len]);
-                out.push('.');
-                out.push_str(&digits[int_len..]);
-            }
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-            out.push_str(&digits);
-        }
-    } else {
-        let (first, rest) = digits.split_at(digits.len().min(1));
-        out.push_str(first);
-        if !rest.is_empty() {
-            out.push('.');
-            out.push_str(rest);
-        }
-        let _ = write!(
-            out,
-            "e{}{:02}",
-            if exp < 0 { '-' } else { '+' },
-            exp.unsigned_abs()
-        );
-    }
+    // serde_json writes every Value as valid JSON (floats as round-trip digits), so this
+    // cannot fail; the fallback is unreachable but keeps this function total.
+    serde_json::to_vec(value)
+        .ok()
+        .and_then(|bytes| canonicalize(&bytes).ok())
+        .unwrap_or_else(|| "null".to_owned())
 }
 
 fn signing_error(message: &'static str) -> Error {
@@ -204,26 +98,38 @@ fn signing_error(message: &'static str) -> Error {
 /// );
 /// ```
 pub fn signed_content(path: &str, query: &str, body: Option<&[u8]>) -> Result<String, Error> {
-    let content = match body {
-        None => Value::Null,
-        Some(b) if b.iter().all(u8::is_ascii_whitespace) => Value::Null,
-        Some(b) => match serde_json::from_slice::<Value>(b) {
-            Ok(Value::Object(map)) if map.is_empty() => Value::Null,
-            Ok(v) => v,
-            Err(_) => return Err(signing_error("the request body to sign is not JSON")),
-        },
-    };
-    // The three keys are already in sorted order: write them directly.
     let mut out =
         String::with_capacity(64 + path.len() + query.len() + body.map_or(0, <[u8]>::len));
-    out.push_str("{\"content\":");
-    write_value(&mut out, &content);
-    out.push_str(",\"path\":");
-    write_string(&mut out, path);
-    out.push_str(",\"query\":");
-    write_string(&mut out, query);
-    out.push('}');
+    write_signed_content(&mut out, path, query, body)?;
     Ok(out)
+}
+
+/// [`signed_content`], appended to `out`.
+fn write_signed_content(
+    out: &mut String,
+    path: &str,
+    query: &str,
+    body: Option<&[u8]>,
+) -> Result<(), Error> {
+    // The three keys are already in sorted order: write them directly.
+    out.push_str("{\"content\":");
+    match body {
+        Some(b) if !b.iter().all(u8::is_ascii_whitespace) => {
+            let at = out.len();
+            canonicalize_into(b, out).map_err(body_error)?;
+            if &out[at..] == "{}" {
+                out.truncate(at);
+                out.push_str("null");
+            }
+        }
+        _ => out.push_str("null"),
+    }
+    out.push_str(",\"path\":");
+    write_str(out, path);
+    out.push_str(",\"query\":");
+    write_str(out, query);
+    out.push('}');
+    Ok(())
 }
 
 /// An HMAC-SHA256 keyed by the consumer key (the key schedule is computed once).
@@ -267,26 +173,103 @@ pub fn signature(
 /// );
 /// ```
 pub fn signed_query(client_id: &str, timestamp: u64, existing: Option<&str>) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("clientId", client_id)
-        .append_pair("timestamp", &timestamp.to_string())
-        .finish();
-    for pair in existing.unwrap_or_default().split('&') {
+    let mut query = String::new();
+    let mut digits = [0u8; 20];
+    push_signed_query(
+        &mut query,
+        &encode_client_id(client_id),
+        decimal(timestamp, &mut digits),
+        existing,
+    );
+    query
+}
+
+/// `n` in decimal, written into `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
+}
+
+/// Feeds `s` to `mac` as a canonical JSON string; plain text (the usual path and query)
+/// goes in without a copy.
+fn update_with_str(mac: &mut Hmac<Sha256>, s: &str) {
+    if s.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    {
+        mac.update(b"\"");
+        mac.update(s.as_bytes());
+        mac.update(b"\"");
+    } else {
+        let mut escaped = String::with_capacity(s.len() + 8);
+        write_str(&mut escaped, s);
+        mac.update(escaped.as_bytes());
+    }
+}
+
+fn body_error(e: CanonicalJsonError) -> Error {
+    Error::Auth(AuthError::new(
+        AuthErrorKind::Signing,
+        format!("cannot sign the request: {e}"),
+    ))
+}
+
+fn encode_client_id(client_id: &str) -> String {
+    url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect()
+}
+
+/// Appends `clientId=…&timestamp=…` and the other parameters of `existing` to `out`.
+fn push_signed_query(out: &mut String, client_id: &str, timestamp: &str, existing: Option<&str>) {
+    out.push_str("clientId=");
+    out.push_str(client_id);
+    out.push_str("&timestamp=");
+    out.push_str(timestamp);
+    let existing = existing.unwrap_or_default();
+    if !existing.contains("clientId=") && !existing.contains("timestamp=") {
+        if !existing.is_empty() {
+            out.push('&');
+            out.push_str(existing);
+        }
+        return;
+    }
+    for pair in existing.split('&') {
         let name = pair.split_once('=').map_or(pair, |(n, _)| n);
         if pair.is_empty() || name == "clientId" || name == "timestamp" {
             continue;
         }
-        query.push('&');
-        query.push_str(pair);
+        out.push('&');
+        out.push_str(pair);
     }
-    query
 }
 
 /// Signs every attempt of every request: fresh `timestamp` from the client's clock,
 /// `clientId`, and the `Signature` header (marked sensitive).
+///
+/// The signed path is the request path relative to the base URL's path (as the current
+/// official SDKs sign it): with the base URL `https://api.snaptrade.com/api/v1`, a request to
+/// `/api/v1/snapTrade/login` signs `/snapTrade/login`. [`SnapTradeClient`] sets the base path
+/// itself; a signer used on its own signs the full path until [`Signer::with_base_path`] says
+/// otherwise.
+///
+/// Per attempt the signer writes the query and the signed text once each, copies an
+/// already-canonical body straight through (the client's operations send their bodies in
+/// canonical form, computed once per call) and encodes the signature without allocating.
+///
+/// [`SnapTradeClient`]: crate::SnapTradeClient
 #[derive(Clone)]
 pub struct Signer {
     client_id: String,
+    /// `client_id`, form-encoded once.
+    encoded_client_id: String,
+    /// The base URL's path without trailing `/` (`""` or e.g. `/api/v1`); set once.
+    base_path: OnceLock<String>,
     /// Keyed with the consumer key; never printed.
     mac: Result<Hmac<Sha256>, &'static str>,
 }
@@ -294,9 +277,36 @@ pub struct Signer {
 impl Signer {
     /// A signer for the partner `client_id` with its consumer key.
     pub fn new(client_id: impl Into<String>, consumer_key: SecretString) -> Self {
+        let client_id = client_id.into();
         Signer {
-            client_id: client_id.into(),
+            encoded_client_id: encode_client_id(&client_id),
+            client_id,
+            base_path: OnceLock::new(),
             mac: keyed_mac(&consumer_key).map_err(|_| "the consumer key cannot key an HMAC"),
+        }
+    }
+
+    /// Signs paths relative to `base_path` (the base URL's path, e.g. `/api/v1`; a trailing
+    /// `/` is ignored).
+    pub fn with_base_path(self, base_path: &str) -> Self {
+        self.init_base_path(base_path);
+        self
+    }
+
+    /// Sets the base path if none is set yet (the client does this right after building).
+    pub(crate) fn init_base_path(&self, base_path: &str) {
+        let _ = self
+            .base_path
+            .set(base_path.trim_end_matches('/').to_owned());
+    }
+
+    /// The path that is signed for a request to `path`.
+    fn relative<'p>(&self, path: &'p str) -> &'p str {
+        let base = self.base_path.get().map_or("", String::as_str);
+        match path.strip_prefix(base) {
+            Some(rest) if rest.starts_with('/') => rest,
+            Some("") => "/",
+            _ => path,
         }
     }
 
@@ -310,20 +320,66 @@ impl Signer {
             .duration_since(UNIX_EPOCH)
             .map_err(|_| signing_error("the clock is before 1970"))?
             .as_secs();
-        let query = signed_query(&self.client_id, timestamp, request.uri().query());
-        let path = request.uri().path().to_owned();
-        let mut parts = request.uri().clone().into_parts();
+        let mac = self.mac.as_ref().map_err(|m| signing_error(m))?;
+        let full_path = request.uri().path();
+        let existing = request.uri().query();
+        // `path?query` as sent; the query is signed as it is written here. Sized exactly so
+        // that it becomes the URI's bytes without another allocation.
+        let mut digits = [0u8; 20];
+        let timestamp = decimal(timestamp, &mut digits);
+        let mut target = String::with_capacity(
+            full_path.len()
+                + "?clientId=&timestamp=".len()
+                + self.encoded_client_id.len()
+                + timestamp.len()
+                + existing.map_or(0, |q| if q.is_empty() { 0 } else { q.len() + 1 }),
+        );
+        target.push_str(full_path);
+        target.push('?');
+        let query_at = target.len();
+        push_signed_query(&mut target, &self.encoded_client_id, timestamp, existing);
+        let path = self.relative(full_path);
+        let query = &target[query_at..];
+        let body = request.body();
+
+        // The signed text, fed to the MAC piece by piece: the content is the only part
+        // that needs a buffer (and only when there is a body).
+        let mut mac = mac.clone();
+        mac.update(b"{\"content\":");
+        if body.iter().all(u8::is_ascii_whitespace) || &body[..] == b"{}" {
+            mac.update(b"null");
+        } else if is_canonical(body) {
+            // The client's own operations send canonical bodies: sign the bytes as they are.
+            mac.update(body);
+        } else {
+            let mut content = String::with_capacity(body.len() + body.len() / 8);
+            canonicalize_into(body, &mut content).map_err(body_error)?;
+            mac.update(if content == "{}" {
+                b"null"
+            } else {
+                content.as_bytes()
+            });
+        }
+        mac.update(b",\"path\":");
+        update_with_str(&mut mac, path);
+        mac.update(b",\"query\":");
+        update_with_str(&mut mac, query);
+        mac.update(b"}");
+        let mut encoded = [0u8; 44];
+        let len = base64::engine::general_purpose::STANDARD
+            .encode_slice(mac.finalize().into_bytes(), &mut encoded)
+            .map_err(|_| signing_error("the signature does not fit its buffer"))?;
+        let mut value = HeaderValue::from_bytes(&encoded[..len])
+            .map_err(|_| signing_error("the signature is not a valid header value"))?;
+        value.set_sensitive(true);
+
+        let mut parts = std::mem::take(request.uri_mut()).into_parts();
         parts.path_and_query = Some(
-            PathAndQuery::try_from(format!("{path}?{query}"))
+            PathAndQuery::from_maybe_shared(Bytes::from(target.into_bytes()))
                 .map_err(|_| signing_error("the signed URI is invalid"))?,
         );
         *request.uri_mut() =
             http::Uri::from_parts(parts).map_err(|_| signing_error("the signed URI is invalid"))?;
-        let body = request.body();
-        let body = (!body.is_empty()).then_some(&body[..]);
-        let mac = self.mac.as_ref().map_err(|m| signing_error(m))?;
-        let sig = SecretString::from(sign_with(mac, &path, &query, body)?);
-        let value = sensitive_header_value(SIGNATURE_HEADER, &sig)?;
         request
             .headers_mut()
             .insert(HeaderName::from_static("signature"), value);
@@ -335,6 +391,7 @@ impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Signer")
             .field("client_id", &self.client_id)
+            .field("base_path", &self.base_path.get())
             .field("consumer_key", &REDACTED)
             .finish()
     }
@@ -440,6 +497,37 @@ mod tests {
         assert_eq!(canonical_json(&serde_json::json!(1e-5)), "1e-05");
         assert_eq!(canonical_json(&serde_json::json!(-2.5e300)), "-2.5e+300");
         assert_eq!(canonical_json(&serde_json::json!(1234.5)), "1234.5");
+    }
+
+    /// With a base path, the path is signed relative to it (the current SDKs' rule), and
+    /// an unsorted body is signed in canonical form, the same as `signature` computes.
+    #[test]
+    fn signer_signs_the_path_relative_to_the_base_path() {
+        let signer = Signer::new("PASSIVTEST", SecretString::from(KEY)).with_base_path("/api/v1/");
+        let mut request =
+            http::Request::new(Bytes::from_static(br#"{"userId": "snaptrade-user-123"}"#));
+        *request.uri_mut() = "https://api.snaptrade.com/api/v1/snapTrade/registerUser"
+            .parse()
+            .unwrap();
+        let cx = SignContext {
+            operation: "registerUser",
+            attempt: 1,
+            now: UNIX_EPOCH + Duration::from_secs(1_635_790_389),
+        };
+        signer.sign_request(&mut request, cx).unwrap();
+        // Python: json/hmac over path "/snapTrade/registerUser".
+        assert_eq!(
+            request.headers()["signature"],
+            "fLH0eIM4j2a7A7tAX5+EvFvTKaD2EEEFFfsENFBWsnc="
+        );
+        assert_eq!(
+            request.uri().path(),
+            "/api/v1/snapTrade/registerUser",
+            "the request still goes to the configured prefix"
+        );
+        assert_eq!(signer.relative("/api/v1"), "/");
+        assert_eq!(signer.relative("/api/v10/x"), "/api/v10/x");
+        assert_eq!(signer.relative("/other"), "/other");
     }
 
     #[test]

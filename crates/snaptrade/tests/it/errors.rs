@@ -15,9 +15,17 @@ enum Op {
     List,
     Delete,
     Jwt,
+    Reset,
 }
 
-const OPS: [Op; 5] = [Op::Register, Op::Login, Op::List, Op::Delete, Op::Jwt];
+const OPS: [Op; 6] = [
+    Op::Register,
+    Op::Login,
+    Op::List,
+    Op::Delete,
+    Op::Jwt,
+    Op::Reset,
+];
 
 impl Op {
     fn route(self) -> (&'static str, &'static str) {
@@ -27,6 +35,7 @@ impl Op {
             Op::List => ("GET", "/api/v1/snapTrade/listUsers"),
             Op::Delete => ("DELETE", "/api/v1/snapTrade/deleteUser"),
             Op::Jwt => ("GET", "/api/v1/snapTrade/encryptedJWT"),
+            Op::Reset => ("POST", "/api/v1/snapTrade/resetUserSecret"),
         }
     }
 
@@ -35,6 +44,8 @@ impl Op {
         match self {
             Op::Register | Op::List => &[400, 404, 500],
             Op::Login | Op::Delete | Op::Jwt => &[400, 403, 404, 500],
+            // The current spec: 400, 401 (wrong clientId, userId or userSecret), 500.
+            Op::Reset => &[400, 401, 500],
         }
     }
 
@@ -50,6 +61,10 @@ impl Op {
             Op::List => client.list_users(opts).await.map(drop),
             Op::Delete => client.delete_user("u1", opts).await.map(drop),
             Op::Jwt => client.encrypted_jwt("u1", &secret, opts).await.map(drop),
+            Op::Reset => client
+                .reset_user_secret("u1", &secret, opts)
+                .await
+                .map(drop),
         }
     }
 }
@@ -108,7 +123,10 @@ async fn documented_failures_of_every_operation() {
             let err = op.call(&client).await.unwrap_err();
             assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{op:?}");
             assert_eq!(err.code(), Some(code), "{op:?} {status}");
-            assert_eq!(err.as_api().unwrap().message(), Some(detail));
+            // A rejected signature also names its likely cause.
+            let message = err.as_api().unwrap().message().unwrap();
+            assert!(message.starts_with(detail), "{message}");
+            assert_eq!(status == 401, message.contains("likely cause"), "{message}");
             let st = SnapTradeError::from_error(&err).unwrap();
             assert_eq!(st.status, StatusCode::from_u16(status).unwrap());
             assert_eq!(st.code.as_deref(), Some(code));

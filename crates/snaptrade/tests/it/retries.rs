@@ -32,7 +32,7 @@ async fn a_retried_get_carries_a_new_timestamp_and_a_valid_new_signature() {
     assert_ne!(header(&seen[0], "signature"), header(&seen[1], "signature"));
     assert_eq!(
         header(&seen[0], "signature").as_deref(),
-        Some("LpDgQvjp69xeCBmzWhAElkZBwkpi1XF+On+cHkiXGrE=")
+        Some("wP5x5Pg4YESB9G8tw4yyFQ9qwajXBSvUfcCyixSRE6o=")
     );
     assert!(seen.iter().all(signature_is_valid));
     assert_eq!(time.sleeps(), [Duration::from_secs(2)]);

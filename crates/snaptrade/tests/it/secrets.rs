@@ -120,7 +120,7 @@ async fn the_signature_header_is_marked_sensitive() {
     for r in &requests {
         assert!(r.headers()["signature"].is_sensitive());
         assert!(r.uri().to_string().starts_with(
-            "https://api.snaptrade.com/api/v1/snapTrade/listUsers?clientId=PASSIVTEST&timestamp="
+            "https://api.snaptrade.com/snapTrade/listUsers?clientId=PASSIVTEST&timestamp="
         ));
     }
 }
