@@ -1,0 +1,200 @@
+//! The README's program as a user runs it: a real process, configured only through
+//! environment variables, against the real in-process sandbox. Also keeps the README's program identical
+//! to `examples/all_providers.rs`.
+//!
+//! Each example binary is built with `cargo build --example` (a no-op when `cargo test` has
+//! just built it) and started with a cleared environment plus the variables under test.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use fintra_sandbox::{Route, Sandbox};
+
+/// The workspace root.
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Whether `name` is one of the variables cargo sets for this test run (they would make the
+/// nested build differ from the one `cargo test` did, and rebuild build scripts that watch
+/// them).
+fn set_by_cargo_for_this_test(name: &str) -> bool {
+    [
+        "CARGO_MANIFEST_",
+        "CARGO_PKG_",
+        "CARGO_BIN_",
+        "CARGO_CRATE_",
+    ]
+    .iter()
+    .any(|prefix| name.starts_with(prefix))
+        || [
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+            "CARGO_RUSTC_CURRENT_DIR",
+            "OUT_DIR",
+        ]
+        .contains(&name)
+}
+
+/// Builds `example` of `package` and returns the path of its executable.
+fn example_binary(package: &str, example: &str) -> PathBuf {
+    let mut build = Command::new(env!("CARGO"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_by_cargo_for_this_test) {
+            build.env_remove(name);
+        }
+    }
+    let out = build
+        .args(["build", "--quiet", "--message-format=json", "-p", package])
+        .args(["--example", example, "--manifest-path"])
+        .arg(workspace().join("Cargo.toml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "building example {example} of {package} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|msg| msg["reason"] == "compiler-artifact" && msg["target"]["name"] == example)
+        .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
+        .unwrap_or_else(|| panic!("cargo reported no executable for example {example}"))
+}
+
+/// Runs `binary` with only `PATH` and `vars` in its environment (on a blocking thread, so
+/// the sandbox keeps serving).
+async fn run(binary: PathBuf, vars: &[(&str, String)]) -> Output {
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(&binary);
+        command.env_clear().envs(vars);
+        if let Some(path) = std::env::var_os("PATH") {
+            command.env("PATH", path);
+        }
+        command.output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts success and returns stdout, after checking that no secret of the sandbox appears.
+fn assert_success(out: &Output) -> String {
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "status {:?}\nstdout: {stdout}\nstderr: {}",
+        out.status,
+        text(&out.stderr)
+    );
+    let creds = fintra_sandbox::Credentials::DEMO;
+    for secret in [
+        creds.finicity_partner_secret,
+        creds.finicity_app_key,
+        creds.snaptrade_consumer_key,
+        creds.app_portal_token,
+    ] {
+        assert!(!stdout.contains(secret), "secret printed: {stdout}");
+    }
+    stdout
+}
+
+/// The first fenced block of `language` in `markdown` that follows `after`.
+fn fenced_block<'a>(markdown: &'a str, after: &str, language: &str) -> &'a str {
+    let start = markdown.find(after).unwrap() + after.len();
+    let rest = &markdown[start..];
+    let open = rest.find(&format!("```{language}")).unwrap();
+    let body = &rest[open..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    &body[..body.find("```").unwrap()]
+}
+
+#[test]
+fn readme_program_is_the_all_providers_example() {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    let example =
+        std::fs::read_to_string(workspace().join("crates/fintra/examples/all_providers.rs"))
+            .unwrap();
+    let block = fenced_block(&readme, "## Your first program", "rust");
+    assert!(
+        block == example,
+        "the README's program differs from crates/fintra/examples/all_providers.rs; copy \
+         the file into the README"
+    );
+    assert!(block.contains("#[tokio::main]"));
+
+    let toml = fenced_block(&readme, "## Your first program", "toml");
+    assert!(toml.starts_with("[dependencies]\n"), "{toml}");
+    assert!(
+        toml.contains(r#"tokio = { version = "1", features = ["macros", "rt-multi-thread"] }"#),
+        "{toml}"
+    );
+    assert!(toml.contains(r#"features = ["full"]"#), "{toml}");
+}
+
+#[test]
+fn readme_first_screen_has_the_demo_and_the_test_command() {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    let first = fenced_block(&readme, "# fintra", "sh");
+    let commands: Vec<&str> = first
+        .lines()
+        .map(|line| line.split('#').next().unwrap().trim())
+        .collect();
+    assert_eq!(
+        commands,
+        ["cargo run --example quickstart", "cargo xtask test"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_providers_example_calls_every_provider_of_the_sandbox() {
+    let binary = example_binary("fintra", "all_providers");
+    let sandbox = Sandbox::start().await.unwrap();
+    let out = run(
+        binary,
+        &[
+            ("FINTRA_FINICITY_BASE_URL", sandbox.finicity_url()),
+            ("FINTRA_APP_PORTAL_BASE_URL", sandbox.app_portal_url()),
+            ("FINTRA_SNAPTRADE_BASE_URL", sandbox.snaptrade_url()),
+        ],
+    )
+    .await;
+    let stdout = assert_success(&out);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    // The sandbox's tokens live 2 h; the client refreshes after 90 min.
+    assert!(
+        lines[0] == "Finicity: token issued, refreshed in 89 min"
+            || lines[0] == "Finicity: token issued, refreshed in 90 min",
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("Finicity Connect Components: configuration Some(\""),
+        "{stdout}"
+    );
+    assert!(lines[2].starts_with("App portal: magic link issued AppPortalAccessOut"));
+    assert!(lines[2].contains("[REDACTED]"), "{stdout}");
+    assert!(lines[3].starts_with("SnapTrade: registered readme-user "));
+    assert!(lines[3].contains("[REDACTED]"), "{stdout}");
+    assert!(lines[4].ends_with(" readme-user"), "{stdout}");
+
+    let stats = sandbox.stats();
+    assert_eq!(stats.hits(Route::FinicityCreateToken), 1);
+    assert_eq!(stats.hits(Route::FinicityCreateConfiguration), 1);
+    assert_eq!(stats.hits(Route::AppPortalAccess), 1);
+    assert_eq!(stats.hits(Route::SnapTradeRegisterUser), 1);
+    assert_eq!(stats.hits(Route::SnapTradeDeleteUser), 1);
+    assert_eq!(stats.total(), 5);
+    sandbox.shutdown().await;
+}
