@@ -1,5 +1,5 @@
-//! The README's program as a user runs it: a real process, configured only through
-//! environment variables, against the real in-process sandbox. Also keeps the README's program identical
+//! The examples as a user runs them: real processes, configured only through environment
+//! variables, against the real in-process sandbox. Also keeps the README's program identical
 //! to `examples/all_providers.rs`.
 //!
 //! Each example binary is built with `cargo build --example` (a no-op when `cargo test` has
@@ -89,6 +89,21 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Asserts a missing-configuration exit: status 2, nothing on stdout, and every variable of
+/// `names` on stderr.
+fn assert_missing_configuration(out: &Output, names: &[&str]) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(
+        stderr.starts_with("error: missing configuration: set "),
+        "{stderr}"
+    );
+    for name in names {
+        assert!(stderr.contains(name), "{name} not named in: {stderr}");
+    }
+    assert_eq!(text(&out.stdout), "");
+}
+
 /// Asserts success and returns stdout, after checking that no secret of the sandbox appears.
 fn assert_success(out: &Output) -> String {
     let stdout = text(&out.stdout);
@@ -108,6 +123,19 @@ fn assert_success(out: &Output) -> String {
         assert!(!stdout.contains(secret), "secret printed: {stdout}");
     }
     stdout
+}
+
+fn finicity_vars(sandbox: &Sandbox) -> Vec<(&'static str, String)> {
+    let creds = sandbox.credentials();
+    vec![
+        ("FINICITY_PARTNER_ID", creds.finicity_partner_id.to_owned()),
+        (
+            "FINICITY_PARTNER_SECRET",
+            creds.finicity_partner_secret.to_owned(),
+        ),
+        ("FINICITY_APP_KEY", creds.finicity_app_key.to_owned()),
+        ("FINTRA_FINICITY_BASE_URL", sandbox.finicity_url()),
+    ]
 }
 
 /// The first fenced block of `language` in `markdown` that follows `after`.
@@ -196,5 +224,139 @@ async fn all_providers_example_calls_every_provider_of_the_sandbox() {
     assert_eq!(stats.hits(Route::SnapTradeRegisterUser), 1);
     assert_eq!(stats.hits(Route::SnapTradeDeleteUser), 1);
     assert_eq!(stats.total(), 5);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finicity_create_token_example() {
+    let binary = example_binary("fintra-finicity", "create_token");
+    let names = [
+        "FINICITY_PARTNER_ID",
+        "FINICITY_PARTNER_SECRET",
+        "FINICITY_APP_KEY",
+        "FINTRA_FINICITY_BASE_URL",
+    ];
+    assert_missing_configuration(&run(binary.clone(), &[]).await, &names);
+    let sandbox = Sandbox::start().await.unwrap();
+    let mut partial = finicity_vars(&sandbox);
+    partial.retain(|(name, _)| *name != "FINICITY_APP_KEY");
+    assert_missing_configuration(&run(binary.clone(), &partial).await, &names);
+    assert_eq!(sandbox.stats().total(), 0);
+
+    let stdout = assert_success(&run(binary, &finicity_vars(&sandbox)).await);
+    assert!(
+        stdout.starts_with(&format!("Finicity at {}\n", sandbox.finicity_url())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "Got a token for partner 1234583871234 (generation 1); it will be refreshed in 90 min"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(sandbox.stats().hits(Route::FinicityCreateToken), 1);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_components_login_form_example() {
+    let binary = example_binary("fintra-connect-components", "login_form");
+    let names = [
+        "FINICITY_PARTNER_ID",
+        "FINICITY_PARTNER_SECRET",
+        "FINICITY_APP_KEY",
+        "FINICITY_CUSTOMER_ID",
+        "FINICITY_INSTITUTION_ID",
+        "FINTRA_FINICITY_BASE_URL",
+    ];
+    let sandbox = Sandbox::start().await.unwrap();
+    // The credentials alone are not enough.
+    let credentials_only = finicity_vars(&sandbox);
+    assert_missing_configuration(&run(binary.clone(), &credentials_only).await, &names);
+
+    let mut vars = credentials_only;
+    vars.push(("FINICITY_CUSTOMER_ID", "1005061234".to_owned()));
+    vars.push(("FINICITY_INSTITUTION_ID", "170716".to_owned()));
+    let stdout = assert_success(&run(binary, &vars).await);
+    assert!(stdout.starts_with("login form "), "{stdout}");
+    assert!(stdout.contains("\n  field  1: "), "{stdout}");
+    let stats = sandbox.stats();
+    assert_eq!(stats.hits(Route::FinicityCreateToken), 1);
+    assert_eq!(stats.hits(Route::FinicityCreateLoginForm), 1);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn app_portal_link_example() {
+    let binary = example_binary("fintra-app-portal", "app_portal_link");
+    let names = [
+        "SVIX_AUTH_TOKEN",
+        "SVIX_APP_ID",
+        "FINTRA_APP_PORTAL_BASE_URL",
+    ];
+    let sandbox = Sandbox::start().await.unwrap();
+    let token = (
+        "SVIX_AUTH_TOKEN",
+        sandbox.credentials().app_portal_token.to_owned(),
+    );
+    assert_missing_configuration(
+        &run(binary.clone(), std::slice::from_ref(&token)).await,
+        &names,
+    );
+
+    let vars = [
+        token,
+        ("SVIX_APP_ID", "app_example".to_owned()),
+        ("FINTRA_APP_PORTAL_BASE_URL", sandbox.app_portal_url()),
+    ];
+    let stdout = assert_success(&run(binary, &vars).await);
+    assert!(
+        stdout.starts_with(&format!("app portal at {}\n", sandbox.app_portal_url())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("magic link for app_example: http"),
+        "{stdout}"
+    );
+    assert_eq!(sandbox.stats().hits(Route::AppPortalAccess), 1);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snaptrade_login_example() {
+    let binary = example_binary("fintra-snaptrade", "snaptrade_login");
+    let names = [
+        "SNAPTRADE_CLIENT_ID",
+        "SNAPTRADE_CONSUMER_KEY",
+        "FINTRA_SNAPTRADE_BASE_URL",
+    ];
+    assert_missing_configuration(&run(binary.clone(), &[]).await, &names);
+
+    let sandbox = Sandbox::start().await.unwrap();
+    let creds = sandbox.credentials();
+    let vars = [
+        ("SNAPTRADE_CLIENT_ID", creds.snaptrade_client_id.to_owned()),
+        (
+            "SNAPTRADE_CONSUMER_KEY",
+            creds.snaptrade_consumer_key.to_owned(),
+        ),
+        ("FINTRA_SNAPTRADE_BASE_URL", sandbox.snaptrade_url()),
+    ];
+    let stdout = assert_success(&run(binary, &vars).await);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("SnapTrade at {}", sandbox.snaptrade_url())
+    );
+    assert!(
+        lines[1].starts_with("registered fintra-example-"),
+        "{stdout}"
+    );
+    assert!(lines[2].starts_with("portal: http"), "{stdout}");
+    assert_eq!(lines[3], "delete: deleted", "{stdout}");
+    let stats = sandbox.stats();
+    assert_eq!(stats.hits(Route::SnapTradeRegisterUser), 1);
+    assert_eq!(stats.hits(Route::SnapTradeLogin), 1);
+    assert_eq!(stats.hits(Route::SnapTradeDeleteUser), 1);
     sandbox.shutdown().await;
 }
