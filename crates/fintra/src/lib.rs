@@ -61,10 +61,12 @@
 //!
 //! ## Using several providers in one file
 //!
-//! Some names exist in more than one provider: `Credentials` in `finicity` and `snaptrade`,
-//! `AccessToken` in `finicity::models` (the CreateToken response) and `core::auth` (the
-//! cached token). Importing two of them by name is error E0252. Import the provider modules
-//! and qualify, or rename on import:
+//! Some names exist in more than one provider: `Credentials` and `DEFAULT_BASE_URL` in
+//! `finicity` and `snaptrade`; `AccessToken` in `finicity::models` (the CreateToken response)
+//! and `core::auth` (the cached token); the modules `models` (`finicity`,
+//! `connect_components`) and `auth` (`finicity`, `core`). Importing two of them by name is
+//! error E0252 (with glob imports, E0659 "ambiguous" where one is used). Import the provider
+//! modules and qualify, or rename on import:
 //!
 //! ```
 //! # #[cfg(all(feature = "finicity", feature = "snaptrade"))]
