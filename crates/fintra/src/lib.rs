@@ -111,7 +111,24 @@ pub use fintra_app_portal as app_portal;
 #[doc(inline)]
 pub use fintra_snaptrade as snaptrade;
 
-/// The workspace README's Rust snippets, compiled as doctests so they stay true.
+/// The Rust snippets of the workspace README and of every crate README, compiled as
+/// doctests so they stay true.
 #[cfg(all(doctest, feature = "full"))]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;
+pub mod readme_doctests {
+    #[doc = include_str!("../../../README.md")]
+    pub struct Workspace;
+    #[doc = include_str!("../README.md")]
+    pub struct Fintra;
+    #[doc = include_str!("../../core/README.md")]
+    pub struct Core;
+    #[doc = include_str!("../../finicity/README.md")]
+    pub struct Finicity;
+    #[doc = include_str!("../../connect-components/README.md")]
+    pub struct ConnectComponents;
+    #[doc = include_str!("../../app-portal/README.md")]
+    pub struct AppPortal;
+    #[doc = include_str!("../../snaptrade/README.md")]
+    pub struct SnapTrade;
+    #[doc = include_str!("../../sandbox/README.md")]
+    pub struct Sandbox;
+}

@@ -1,6 +1,6 @@
 //! The examples as a user runs them: real processes, configured only through environment
-//! variables, against the real in-process sandbox. Also keeps the README's program identical
-//! to `examples/all_providers.rs`.
+//! variables, against the real in-process sandbox. (`tests/readmes.rs` keeps the README's
+//! program identical to `examples/all_providers.rs`.)
 //!
 //! Each example binary is built with `cargo build --example` (a no-op when `cargo test` has
 //! just built it) and started with a cleared environment plus the variables under test.
@@ -136,53 +136,6 @@ fn finicity_vars(sandbox: &Sandbox) -> Vec<(&'static str, String)> {
         ("FINICITY_APP_KEY", creds.finicity_app_key.to_owned()),
         ("FINTRA_FINICITY_BASE_URL", sandbox.finicity_url()),
     ]
-}
-
-/// The first fenced block of `language` in `markdown` that follows `after`.
-fn fenced_block<'a>(markdown: &'a str, after: &str, language: &str) -> &'a str {
-    let start = markdown.find(after).unwrap() + after.len();
-    let rest = &markdown[start..];
-    let open = rest.find(&format!("```{language}")).unwrap();
-    let body = &rest[open..];
-    let body = &body[body.find('\n').unwrap() + 1..];
-    &body[..body.find("```").unwrap()]
-}
-
-#[test]
-fn readme_program_is_the_all_providers_example() {
-    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
-    let example =
-        std::fs::read_to_string(workspace().join("crates/fintra/examples/all_providers.rs"))
-            .unwrap();
-    let block = fenced_block(&readme, "## Your first program", "rust");
-    assert!(
-        block == example,
-        "the README's program differs from crates/fintra/examples/all_providers.rs; copy \
-         the file into the README"
-    );
-    assert!(block.contains("#[tokio::main]"));
-
-    let toml = fenced_block(&readme, "## Your first program", "toml");
-    assert!(toml.starts_with("[dependencies]\n"), "{toml}");
-    assert!(
-        toml.contains(r#"tokio = { version = "1", features = ["macros", "rt-multi-thread"] }"#),
-        "{toml}"
-    );
-    assert!(toml.contains(r#"features = ["full"]"#), "{toml}");
-}
-
-#[test]
-fn readme_first_screen_has_the_demo_and_the_test_command() {
-    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
-    let first = fenced_block(&readme, "# fintra", "sh");
-    let commands: Vec<&str> = first
-        .lines()
-        .map(|line| line.split('#').next().unwrap().trim())
-        .collect();
-    assert_eq!(
-        commands,
-        ["cargo run --example quickstart", "cargo xtask test"]
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
