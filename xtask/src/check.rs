@@ -14,7 +14,8 @@ pub enum Step {
     Fmt,
     /// `cargo clippy --workspace --all-targets --all-features -- -D warnings`.
     Clippy,
-    /// `cargo test --workspace --all-features`.
+    /// `cargo xtask test`: the workspace tests with every feature but
+    /// `native-tls`, with `redis-server` available.
     Test,
     /// `cargo doc --workspace --no-deps --all-features` with
     /// `RUSTDOCFLAGS=-D warnings`.
@@ -115,7 +116,7 @@ fn run_step(step: Step, root: &Path, manifest_path: &Path) -> Result<(), Error> 
             "-D",
             "warnings",
         ]),
-        Step::Test => command.args(["test", "--workspace", "--all-features"]),
+        Step::Test => return crate::test_command::run(manifest_path, &[]),
         Step::Doc => command
             .args(["doc", "--workspace", "--no-deps", "--all-features"])
             .env("RUSTDOCFLAGS", "-D warnings"),

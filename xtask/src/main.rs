@@ -4,9 +4,12 @@
 
 mod check;
 mod cmd;
+mod features;
 mod manifest;
 mod metadata;
 mod publish;
+mod redis;
+mod test_command;
 mod version;
 
 use std::fmt;
@@ -18,8 +21,21 @@ use version::Level;
 /// Usage text, printed for `--help` and (on stderr) for bad arguments.
 const USAGE: &str = "\
 Usage: cargo xtask release <COMMAND> [OPTIONS]
+   or: cargo xtask test [<CARGO TEST ARGS>...]
 
-Commands:
+test
+        The README's test command. Finds redis-server on PATH (installs it
+        with apt-get when running as root; otherwise fails naming the install
+        command), then runs `cargo test --workspace` with every feature of
+        every crate except native-tls (which needs OpenSSL), and prints what it
+        did. Further arguments go to `cargo test`, e.g.
+        `cargo xtask test -- --nocapture`.
+
+features
+        Print the feature list `test` uses (comma-separated `crate/feature`),
+        for other cargo commands: cargo clippy --features \"$(cargo xtask features)\"
+
+release commands:
   check [--skip <STEP>]... [--with-dry-run]
         Run, failing fast: fmt (cargo fmt --check), clippy (-D warnings),
         test, doc (RUSTDOCFLAGS=-D warnings), manifests (publishability of
@@ -77,6 +93,10 @@ enum Command {
     },
     /// `release publish`.
     Publish(publish::Options),
+    /// `test`, with the arguments passed on to `cargo test`.
+    Test(Vec<String>),
+    /// `features`: print the test feature list.
+    Features,
 }
 
 /// The root `Cargo.toml` of the workspace xtask belongs to.
@@ -95,6 +115,11 @@ pub fn workspace_dir(manifest_path: &Path) -> PathBuf {
 
 /// Parses the arguments after the program name. `Err` is a usage error.
 fn parse_args(args: &[String]) -> Result<Command, String> {
+    match args.first().map(String::as_str) {
+        Some("test") => return Ok(Command::Test(args[1..].to_vec())),
+        Some("features") if args.len() == 1 => return Ok(Command::Features),
+        _ => {}
+    }
     if args.iter().any(|a| a == "-h" || a == "--help") {
         return Ok(Command::Help);
     }
@@ -171,6 +196,12 @@ fn run(command: Command) -> Result<(), Error> {
             manifest_path,
         } => manifest::run_bump(&manifest_path, level),
         Command::Publish(opts) => publish::run(&opts),
+        Command::Test(extra) => test_command::run(&default_manifest_path(), &extra),
+        Command::Features => {
+            let meta = metadata::Metadata::load(&default_manifest_path())?;
+            println!("{}", features::test_features(&meta).join(","));
+            Ok(())
+        }
     }
 }
 
@@ -232,6 +263,12 @@ mod tests {
                 manifest_path: default_manifest_path(),
             })
         );
+        assert_eq!(
+            parse("test -- --nocapture").unwrap(),
+            Command::Test(vec!["--".into(), "--nocapture".into()])
+        );
+        assert_eq!(parse("test").unwrap(), Command::Test(vec![]));
+        assert_eq!(parse("features").unwrap(), Command::Features);
         assert!(default_manifest_path().ends_with("Cargo.toml"));
     }
 
@@ -251,6 +288,7 @@ mod tests {
             "release check extra",
             "release publish --with-dry-run",
             "release publish --manifest-path",
+            "features extra",
         ] {
             assert!(parse(bad).is_err(), "accepted `{bad}`");
         }

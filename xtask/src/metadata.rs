@@ -50,6 +50,9 @@ pub struct Package {
     pub repository: Option<String>,
     /// All dependency declarations.
     pub dependencies: Vec<Dependency>,
+    /// `[features]`: each feature and what it enables (`"dep:x"`, `"x/f"`,
+    /// `"x?/f"` or another feature of the package).
+    pub features: BTreeMap<String, Vec<String>>,
 }
 
 impl Package {
@@ -157,8 +160,36 @@ fn parse_package(pkg: &Value) -> Result<Package, Error> {
         .iter()
         .map(|dep| parse_dependency(&name, dep))
         .collect::<Result<_, _>>()?;
+    let features = match pkg.get("features") {
+        None | Some(Value::Null) => BTreeMap::new(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(feature, enables)| {
+                let enables = enables
+                    .as_array()
+                    .map(|list| {
+                        list.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .ok_or_else(|| {
+                        Error::new(format!(
+                            "cargo metadata: feature `{feature}` of `{name}` is not a list"
+                        ))
+                    })?;
+                Ok((feature.clone(), enables))
+            })
+            .collect::<Result<_, Error>>()?,
+        Some(other) => {
+            return Err(Error::new(format!(
+                "cargo metadata: `{name}` has unexpected `features` value {other}"
+            )));
+        }
+    };
     Ok(Package {
         publishable,
+        features,
         description: str_field(pkg, "description"),
         license: str_field(pkg, "license"),
         license_file: str_field(pkg, "license_file"),

@@ -3,31 +3,35 @@
 //! ```text
 //! SVIX_AUTH_TOKEN=testsk_….eu SVIX_APP_ID=app_… cargo run -p fintra-app-portal --example app_portal_link
 //! ```
-//! `SVIX_SERVER_URL` overrides the base URL (needed when the token has no region suffix).
+//! `FINTRA_APP_PORTAL_BASE_URL` replaces the base URL inferred from the token's region suffix
+//! (needed when the token has none), e.g. `http://127.0.0.1:8080/svix` for
+//! `cargo run -p fintra-sandbox -- --port 8080`. Exits with status 2, naming the variables,
+//! when one is missing.
+
+use std::process::ExitCode;
 
 use fintra_app_portal::{AppPortalAccessIn, AppPortalClient};
 use fintra_core::ClientBuilder;
 use fintra_core::secret::{ExposeSecret, SecretString};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (Ok(token), Ok(app_id)) = (
-        std::env::var("SVIX_AUTH_TOKEN"),
-        std::env::var("SVIX_APP_ID"),
-    ) else {
+async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let [Ok(token), Ok(app_id)] = ["SVIX_AUTH_TOKEN", "SVIX_APP_ID"].map(std::env::var) else {
         eprintln!(
-            "set SVIX_AUTH_TOKEN and SVIX_APP_ID (and optionally SVIX_SERVER_URL) to run this example"
+            "error: missing configuration: set SVIX_AUTH_TOKEN and SVIX_APP_ID \
+             (FINTRA_APP_PORTAL_BASE_URL optional, required for a token without a region suffix)"
         );
-        return Ok(());
+        return Ok(ExitCode::from(2));
     };
     let mut builder = ClientBuilder::new();
-    if let Ok(url) = std::env::var("SVIX_SERVER_URL") {
+    if let Ok(url) = std::env::var("FINTRA_APP_PORTAL_BASE_URL") {
         builder = builder.base_url(url);
     }
     let client = AppPortalClient::with_config(SecretString::from(token), builder)?;
+    println!("app portal at {}", client.base_url());
     let access = client
         .app_portal_access(&app_id, &AppPortalAccessIn::new(), None)
         .await?;
-    println!("{}", access.url.expose_secret());
-    Ok(())
+    println!("magic link for {app_id}: {}", access.url.expose_secret());
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,8 +5,11 @@
 //! FINICITY_CUSTOMER_ID=1005061234 FINICITY_INSTITUTION_ID=170716 \
 //!     cargo run -p fintra-connect-components --example login_form
 //! ```
-//! `FINICITY_BASE_URL` overrides `https://api.finicity.com`.
+//! `FINTRA_FINICITY_BASE_URL` replaces `https://api.finicity.com`, e.g.
+//! `http://127.0.0.1:8080/finicity` for `cargo run -p fintra-sandbox -- --port 8080`. Exits
+//! with status 2, naming the variables, when one is missing.
 
+use std::process::ExitCode;
 use std::time::SystemTime;
 
 use fintra_connect_components::ConnectComponentsClient;
@@ -14,22 +17,24 @@ use fintra_connect_components::models::{Language, LoginFormRequest, ServiceAgree
 use fintra_core::Client;
 use fintra_finicity::{Credentials, FinicityClient};
 
+/// Names the variables this example reads.
+const USAGE: &str = "set FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET, FINICITY_APP_KEY, \
+FINICITY_CUSTOMER_ID and FINICITY_INSTITUTION_ID (FINTRA_FINICITY_BASE_URL optional)";
+
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (Some(credentials), Ok(customer_id), Ok(institution_id)) = (
-        Credentials::from_env(),
-        std::env::var("FINICITY_CUSTOMER_ID"),
-        std::env::var("FINICITY_INSTITUTION_ID"),
-    ) else {
-        println!(
-            "Set FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET, FINICITY_APP_KEY, \
-             FINICITY_CUSTOMER_ID and FINICITY_INSTITUTION_ID to run this example."
-        );
-        return Ok(());
+async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let ids = ["FINICITY_CUSTOMER_ID", "FINICITY_INSTITUTION_ID"].map(std::env::var);
+    let (Some(credentials), [Ok(customer_id), Ok(institution_id)]) = (Credentials::from_env(), ids)
+    else {
+        eprintln!("error: missing configuration: {USAGE}");
+        return Ok(ExitCode::from(2));
     };
-    let institution_id: i64 = institution_id.parse()?;
+    let Ok(institution_id) = institution_id.parse::<i64>() else {
+        eprintln!("error: FINICITY_INSTITUTION_ID must be a number, e.g. 170716");
+        return Ok(ExitCode::from(2));
+    };
     let mut config = Client::builder();
-    if let Ok(url) = std::env::var("FINICITY_BASE_URL") {
+    if let Ok(url) = std::env::var("FINTRA_FINICITY_BASE_URL") {
         config = config.base_url(url);
     }
     let finicity = FinicityClient::with_config(credentials, config)?;
@@ -50,5 +55,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             element.sort_order, element.label, element.id
         );
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

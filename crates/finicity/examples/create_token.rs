@@ -1,36 +1,46 @@
-//! Obtains the shared Finicity access token.
+//! Obtains the shared Finicity access token and says when it will be refreshed.
 //!
 //! ```sh
 //! FINICITY_PARTNER_ID=… FINICITY_PARTNER_SECRET=… FINICITY_APP_KEY=… \
 //!     cargo run -p fintra-finicity --example create_token
 //! ```
-//! `FINICITY_BASE_URL` overrides `https://api.finicity.com`. The token itself is never printed.
+//! `FINTRA_FINICITY_BASE_URL` replaces `https://api.finicity.com`, e.g.
+//! `http://127.0.0.1:8080/finicity` for `cargo run -p fintra-sandbox -- --port 8080` (whose
+//! demo credentials it prints). The token itself is never printed. Exits with status 2,
+//! naming the variables, when one is missing.
+
+use std::process::ExitCode;
+use std::time::SystemTime;
 
 use fintra_core::Client;
 use fintra_finicity::{Credentials, FinicityClient};
 
+/// Names the variables this example reads.
+const USAGE: &str = "set FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET and FINICITY_APP_KEY \
+(FINTRA_FINICITY_BASE_URL optional)";
+
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let Some(credentials) = Credentials::from_env() else {
-        println!(
-            "Set {}, {} and {} (sandbox or production values) to run this example.",
-            Credentials::ENV_PARTNER_ID,
-            Credentials::ENV_PARTNER_SECRET,
-            Credentials::ENV_APP_KEY
-        );
-        return Ok(());
+        eprintln!("error: missing configuration: {USAGE}");
+        return Ok(ExitCode::from(2));
     };
     let mut config = Client::builder();
-    if let Ok(url) = std::env::var("FINICITY_BASE_URL") {
+    if let Ok(url) = std::env::var("FINTRA_FINICITY_BASE_URL") {
         config = config.base_url(url);
     }
     let finicity = FinicityClient::with_config(credentials, config)?;
+    println!("Finicity at {}", finicity.base_url());
     let token = finicity.access_token().await?;
+    let refresh_in = token
+        .refresh_at()
+        .duration_since(SystemTime::now())
+        .unwrap_or_default();
     println!(
-        "Got a token for partner {} (generation {}); it will be refreshed at {:?}: {token:?}",
+        "Got a token for partner {} (generation {}); it will be refreshed in {} min",
         finicity.partner_id(),
         token.generation(),
-        token.refresh_at(),
+        refresh_in.as_secs().div_ceil(60),
     );
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

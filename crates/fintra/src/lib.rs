@@ -12,35 +12,123 @@
 //! | `snaptrade` | `snaptrade` | `fintra-snaptrade`: SnapTrade Authentication with request signing |
 //! | `full` | all of the above | |
 //!
+//! Each provider module is the whole provider crate, documented here (build these docs with
+//! `cargo doc -p fintra --features full --no-deps --open`).
+//!
 //! TLS: `rustls` (default; the `ring` provider, no C toolchain) or `native-tls`, forwarded to
 //! every enabled crate.
 //!
 //! ```toml
 //! [dependencies]
-//! fintra = { version = "0.1", features = ["connect-components", "snaptrade"] }
+//! fintra = { version = "0.1", features = ["full"] }
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
-//! The `quickstart` example runs every operation of every provider against the local
-//! sandbox (`fintra-sandbox`): `cargo run --example quickstart`.
+//! Every client method is `async` and needs a Tokio runtime, e.g. `#[tokio::main]`; without
+//! one the first call panics with "there is no reactor running".
+//!
+//! ## A client, and where it sends requests
+//!
+//! A client's `new` talks to the provider's production API; `with_config` takes a
+//! [`core::ClientBuilder`] whose [`base_url`](core::ClientBuilder::base_url) points it
+//! elsewhere, such as the local sandbox (`cargo run -p fintra-sandbox -- --port 8080` in a
+//! clone of fintra prints its URLs and demo credentials):
+//!
+//! | client | production | sandbox on port 8080 |
+//! |---|---|---|
+//! | `finicity::FinicityClient` | `https://api.finicity.com` | `http://127.0.0.1:8080/finicity` |
+//! | `connect_components::ConnectComponentsClient` | built on a `FinicityClient` | (the Finicity URL) |
+//! | `app_portal::AppPortalClient` | from the token's region suffix | `http://127.0.0.1:8080/svix` |
+//! | `snaptrade::SnapTradeClient` | `https://api.snaptrade.com/api/v1` | `http://127.0.0.1:8080/snaptrade/api/v1` |
+//!
+//! ```no_run
+//! # #[cfg(feature = "snaptrade")]
+//! # async fn run() -> Result<(), fintra::Error> {
+//! use fintra::core::Client;
+//! use fintra::core::secret::SecretString;
+//! use fintra::snaptrade::{Credentials, RegisterUserRequest, SnapTradeClient};
+//!
+//! let credentials = Credentials::new(
+//!     "PASSIVTEST",
+//!     SecretString::from("UxrFb4cHdRWlmJKNuJjA6hoaN8uVa6jPGFVUl2UKHuKmurCnaU"),
+//! );
+//! let sandbox = Client::builder().base_url("http://127.0.0.1:8080/snaptrade/api/v1");
+//! let client = SnapTradeClient::with_config(credentials, sandbox)?;
+//! let user = client.register_user(&RegisterUserRequest::new("user-42"), None).await?;
+//! println!("registered {}", user.user_id); // user.user_secret prints as [REDACTED]
+//! # Ok(()) }
+//! ```
+//!
+//! ## Using several providers in one file
+//!
+//! Some names exist in more than one provider: `Credentials` and `DEFAULT_BASE_URL` in
+//! `finicity` and `snaptrade`; `AccessToken` in `finicity::models` (the CreateToken response)
+//! and `core::auth` (the cached token); the modules `models` (`finicity`,
+//! `connect_components`) and `auth` (`finicity`, `core`). Importing two of them by name is
+//! error E0252 (with glob imports, E0659 "ambiguous" where one is used). Import the provider
+//! modules and qualify, or rename on import:
+//!
+//! ```
+//! # #[cfg(all(feature = "finicity", feature = "snaptrade"))]
+//! # fn f() {
+//! use fintra::{finicity, snaptrade};
+//! use fintra::snaptrade::Credentials as SnapTradeCredentials;
+//!
+//! let finicity = finicity::Credentials::new("PARTNER_ID", "SECRET".into(), "APP_KEY".into());
+//! let snaptrade: SnapTradeCredentials = snaptrade::Credentials::new("ID", "KEY".into());
+//! # let _ = (finicity, snaptrade);
+//! # }
+//! ```
+//!
+//! The repository's `examples/all_providers.rs` (also the README's first program) calls all
+//! four providers this way, and a test runs it against the sandbox. The `quickstart` example
+//! runs every operation of every provider against the in-process sandbox:
+//! `cargo run --example quickstart`.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[doc(inline)]
 pub use fintra_core as core;
 pub use fintra_core::{Error, RequestOptions};
 
 #[cfg(feature = "finicity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "finicity")))]
+#[doc(inline)]
 pub use fintra_finicity as finicity;
 
 #[cfg(feature = "connect-components")]
+#[cfg_attr(docsrs, doc(cfg(feature = "connect-components")))]
+#[doc(inline)]
 pub use fintra_connect_components as connect_components;
 
 #[cfg(feature = "app-portal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "app-portal")))]
+#[doc(inline)]
 pub use fintra_app_portal as app_portal;
 
 #[cfg(feature = "snaptrade")]
+#[cfg_attr(docsrs, doc(cfg(feature = "snaptrade")))]
+#[doc(inline)]
 pub use fintra_snaptrade as snaptrade;
 
-/// The workspace README's Rust snippets, compiled as doctests so they stay true.
+/// The Rust snippets of the workspace README and of every crate README, compiled as
+/// doctests so they stay true.
 #[cfg(all(doctest, feature = "full"))]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;
+pub mod readme_doctests {
+    #[doc = include_str!("../../../README.md")]
+    pub struct Workspace;
+    #[doc = include_str!("../README.md")]
+    pub struct Fintra;
+    #[doc = include_str!("../../core/README.md")]
+    pub struct Core;
+    #[doc = include_str!("../../finicity/README.md")]
+    pub struct Finicity;
+    #[doc = include_str!("../../connect-components/README.md")]
+    pub struct ConnectComponents;
+    #[doc = include_str!("../../app-portal/README.md")]
+    pub struct AppPortal;
+    #[doc = include_str!("../../snaptrade/README.md")]
+    pub struct SnapTrade;
+    #[doc = include_str!("../../sandbox/README.md")]
+    pub struct Sandbox;
+}

@@ -3,20 +3,34 @@
 //! ```text
 //! SNAPTRADE_CLIENT_ID=… SNAPTRADE_CONSUMER_KEY=… cargo run -p fintra-snaptrade --example snaptrade_login
 //! ```
+//! `FINTRA_SNAPTRADE_BASE_URL` replaces `https://api.snaptrade.com/api/v1`, e.g.
+//! `http://127.0.0.1:8080/snaptrade/api/v1` for `cargo run -p fintra-sandbox -- --port 8080`
+//! (whose demo credentials it prints). Exits with status 2, naming the variables, when one is
+//! missing.
 
+use std::process::ExitCode;
+
+use fintra_core::Client;
 use fintra_core::secret::{ExposeSecret, SecretString};
 use fintra_snaptrade::{Credentials, LoginResponse, RegisterUserRequest, SnapTradeClient};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (Ok(client_id), Ok(key)) = (
-        std::env::var("SNAPTRADE_CLIENT_ID"),
-        std::env::var("SNAPTRADE_CONSUMER_KEY"),
-    ) else {
-        eprintln!("set SNAPTRADE_CLIENT_ID and SNAPTRADE_CONSUMER_KEY to run this example");
-        return Ok(());
+async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let vars = ["SNAPTRADE_CLIENT_ID", "SNAPTRADE_CONSUMER_KEY"].map(std::env::var);
+    let [Ok(client_id), Ok(key)] = vars else {
+        eprintln!(
+            "error: missing configuration: set SNAPTRADE_CLIENT_ID and SNAPTRADE_CONSUMER_KEY \
+             (FINTRA_SNAPTRADE_BASE_URL optional)"
+        );
+        return Ok(ExitCode::from(2));
     };
-    let client = SnapTradeClient::new(Credentials::new(client_id, SecretString::from(key)))?;
+    let mut config = Client::builder();
+    if let Ok(url) = std::env::var("FINTRA_SNAPTRADE_BASE_URL") {
+        config = config.base_url(url);
+    }
+    let client =
+        SnapTradeClient::with_config(Credentials::new(client_id, SecretString::from(key)), config)?;
+    println!("SnapTrade at {}", client.base_url());
     let user_id = format!("fintra-example-{}", std::process::id());
     let user = client
         .register_user(&RegisterUserRequest::new(&user_id), None)
@@ -31,5 +45,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let deleted = client.delete_user(&user.user_id, None).await?;
     println!("delete: {}", deleted.status);
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
