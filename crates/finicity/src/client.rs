@@ -4,16 +4,17 @@
 use std::fmt;
 use std::sync::Arc;
 
-use fintra_core::auth::{
-    AccessToken as CachedToken, HeaderSigner, RequestSigner, TokenProvider, TokenSigner,
-};
+use fintra_core::auth::{HeaderSigner, RequestSigner};
 use fintra_core::secret::SecretString;
 use fintra_core::{Client, ClientBuilder, Error, RequestOptions};
 use http::HeaderName;
 
-use crate::auth::{AuthApi, FinicityTokenProvider, TokenSettings};
+use crate::auth::{
+    AuthFailure, AuthParts, AuthStore, CachedToken, CredentialsSource, FinicityAuth,
+    InProcessStore, TokenSettings, shared_state,
+};
 use crate::credentials::Credentials;
-use crate::error::{FinicityErrorParser, FinicityRetryClassifier, is_expired_token};
+use crate::error::{FinicityErrorParser, FinicityRetryClassifier};
 use crate::models::AccessToken;
 
 /// The production (and only documented) base URL. Sandbox uses the same host with sandbox
@@ -51,35 +52,80 @@ const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VE
 /// ```
 #[derive(Clone)]
 pub struct FinicityClient {
-    auth: Arc<AuthApi>,
-    tokens: Arc<FinicityTokenProvider>,
+    auth: FinicityAuth,
     app_key_signer: Arc<HeaderSigner>,
-    token_signer: TokenSigner,
     api: Client,
 }
 
-impl FinicityClient {
-    /// A client for `https://api.finicity.com` with the default settings.
-    pub fn new(credentials: Credentials) -> Result<Self, Error> {
-        Self::with_config(credentials, Client::builder())
+/// Optional parts of a [`FinicityClient`]: settings, a shared store, a credentials source.
+///
+/// ```no_run
+/// # fn run() -> Result<(), fintra_core::Error> {
+/// use fintra_finicity::{Credentials, FinicityClient, TokenSettings};
+/// use fintra_finicity::auth::EnvSecretSource;
+///
+/// let credentials = Credentials::from_env().expect("FINICITY_* set");
+/// let finicity = FinicityClient::builder(credentials)
+///     .settings(TokenSettings::default().lockout_threshold(2))
+///     .credentials_source(EnvSecretSource::default())
+///     .build()?;
+/// # let _ = finicity; Ok(()) }
+/// ```
+#[must_use]
+pub struct FinicityClientBuilder {
+    credentials: Credentials,
+    config: ClientBuilder,
+    settings: TokenSettings,
+    store: Option<Arc<dyn AuthStore>>,
+    source: Option<Arc<dyn CredentialsSource>>,
+}
+
+impl fmt::Debug for FinicityClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FinicityClientBuilder")
+            .field("credentials", &self.credentials)
+            .field("settings", &self.settings)
+            .field("store", &self.store)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FinicityClientBuilder {
+    /// The core settings: base URL, transport, retry policy, timeouts, clock and sleep.
+    pub fn config(mut self, config: ClientBuilder) -> Self {
+        self.config = config;
+        self
+    }
+    /// Token refresh, budget and backoff settings.
+    pub fn settings(mut self, settings: TokenSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+    /// Where the token, lock, budget and rotation record live (default: in this process).
+    /// With the Redis store (feature `redis`) they are shared by the whole fleet.
+    pub fn store(mut self, store: Arc<dyn AuthStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+    /// Where to get the new partner secret after a rotation made elsewhere.
+    pub fn credentials_source(mut self, source: impl CredentialsSource + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
     }
 
-    /// A client with the caller's core settings: base URL (default
-    /// `https://api.finicity.com`), transport or `reqwest::Client`, retry policy, timeouts,
-    /// clock and sleep.
-    pub fn with_config(credentials: Credentials, config: ClientBuilder) -> Result<Self, Error> {
-        Self::with_settings(credentials, config, TokenSettings::default())
-    }
-
-    /// Like [`FinicityClient::with_config`], with token refresh and lockout-guard settings.
-    pub fn with_settings(
-        credentials: Credentials,
-        config: ClientBuilder,
-        settings: TokenSettings,
-    ) -> Result<Self, Error> {
+    /// Builds the client. Fails on invalid settings or credentials, or when another client
+    /// of the same partner and base URL in this process uses a different store.
+    pub fn build(self) -> Result<FinicityClient, Error> {
+        let FinicityClientBuilder {
+            credentials,
+            config,
+            settings,
+            store,
+            source,
+        } = self;
         settings.validate()?;
         credentials.validate()?;
-        let clock = config.get_clock();
         let base = config
             .provider("finicity")
             .default_base_url(DEFAULT_BASE_URL)
@@ -91,82 +137,117 @@ impl FinicityClient {
         let app_key_signer = Arc::new(HeaderSigner::new(APP_KEY_HEADER, &credentials.app_key)?);
         // The Authentication operations carry the app key only.
         let auth_client = base.clone().signer(app_key_signer.clone()).build()?;
-        let auth = Arc::new(AuthApi::new(
-            auth_client,
-            credentials.partner_id,
-            credentials.partner_secret,
-            settings.get_lockout_threshold(),
-        ));
-        let tokens = Arc::new(FinicityTokenProvider::new(auth.clone(), settings, clock));
-        let token_signer = TokenSigner::new(
-            tokens.clone() as Arc<dyn TokenProvider>,
-            APP_TOKEN_HEADER,
-            "",
-            is_expired_token,
-        );
+        let store_name = store.as_ref().map(|s| s.name());
+        let shared = shared_state(
+            &credentials.partner_id,
+            auth_client.base_url(),
+            || store.unwrap_or_else(|| Arc::new(InProcessStore::new())),
+            store_name,
+        )?;
+        let auth = FinicityAuth::new(AuthParts {
+            client: auth_client,
+            partner_id: credentials.partner_id,
+            secret: credentials.partner_secret,
+            app_key: credentials.app_key,
+            source,
+            settings,
+            shared,
+        });
         let api = base
             .signer(app_key_signer.clone())
-            .signer(Arc::new(token_signer.clone()))
+            .signer(Arc::new(auth.clone()))
             .build()?;
         Ok(FinicityClient {
             auth,
-            tokens,
             app_key_signer,
-            token_signer,
             api,
         })
+    }
+}
+
+impl FinicityClient {
+    /// A client for `https://api.finicity.com` with the default settings.
+    pub fn new(credentials: Credentials) -> Result<Self, Error> {
+        Self::builder(credentials).build()
+    }
+
+    /// A builder for the optional parts (settings, store, credentials source).
+    pub fn builder(credentials: Credentials) -> FinicityClientBuilder {
+        FinicityClientBuilder {
+            credentials,
+            config: Client::builder(),
+            settings: TokenSettings::default(),
+            store: None,
+            source: None,
+        }
+    }
+
+    /// A client with the caller's core settings: base URL (default
+    /// `https://api.finicity.com`), transport or `reqwest::Client`, retry policy, timeouts,
+    /// clock and sleep.
+    pub fn with_config(credentials: Credentials, config: ClientBuilder) -> Result<Self, Error> {
+        Self::builder(credentials).config(config).build()
+    }
+
+    /// Like [`FinicityClient::with_config`], with token refresh and lockout-budget settings.
+    pub fn with_settings(
+        credentials: Credentials,
+        config: ClientBuilder,
+        settings: TokenSettings,
+    ) -> Result<Self, Error> {
+        Self::builder(credentials)
+            .config(config)
+            .settings(settings)
+            .build()
     }
 
     /// **CreateToken**: `POST /aggregation/v2/partners/authentication`.
     ///
     /// Issues a brand-new token outside the shared cache; most callers want
-    /// [`FinicityClient::access_token`] instead. Goes through the lockout guard: a 401/404
-    /// returns [`fintra_core::AuthErrorKind::CredentialsRejected`] and counts as a failure,
-    /// code `24302` returns [`fintra_core::AuthErrorKind::AccountLocked`], and a tripped guard
-    /// returns [`fintra_core::AuthErrorKind::GuardTripped`] without sending anything.
+    /// [`FinicityClient::access_token`] instead. Takes a lockout-budget slot first and is
+    /// never retried once it may have been sent (see [`crate::auth`]).
     pub async fn create_token(
         &self,
         options: Option<RequestOptions>,
-    ) -> Result<AccessToken, Error> {
+    ) -> Result<AccessToken, AuthFailure> {
         let token = self.auth.create_token(&options.unwrap_or_default()).await?;
-        Ok(AccessToken {
-            token: SecretString::from(token),
-        })
+        Ok(AccessToken { token })
     }
 
     /// **ModifyPartnerSecret**: `PUT /aggregation/v2/partners/authentication` → 204.
     ///
     /// `new_secret` is checked against the documented policy first
     /// ([`crate::validate_partner_secret`]); a violation returns
-    /// [`Error::InvalidRequest`] without sending. `immediate` is sent only when given (the
-    /// server's default is `true`; `false` starts the 30-day grace period). On success this
-    /// client authenticates with the new secret from then on. The call is never retried
-    /// once sent.
+    /// [`AuthFailure::Request`] with an [`Error::InvalidRequest`] without sending. `immediate`
+    /// is sent only when given (the server's default is `true`; `false` starts the 30-day
+    /// grace period). Takes a budget slot; never retried once sent. On success the rotation
+    /// is recorded in the store and this client authenticates with the new secret.
     pub async fn modify_partner_secret(
         &self,
         new_secret: SecretString,
         immediate: Option<bool>,
         options: Option<RequestOptions>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), AuthFailure> {
         self.auth
             .modify_partner_secret(new_secret, immediate, &options.unwrap_or_default())
             .await
     }
 
-    /// The shared access token: cached, refreshed once older than 90 minutes (by default),
-    /// fetched with single-flight.
-    pub async fn access_token(&self) -> Result<CachedToken, Error> {
-        self.tokens.token().await
+    /// The shared access token: cached, refreshed ahead of the 90-minute mark, fetched once
+    /// for all concurrent callers.
+    pub async fn access_token(&self) -> Result<CachedToken, AuthFailure> {
+        self.auth.token().await
     }
 
-    /// The shared token provider.
-    pub fn token_provider(&self) -> &Arc<FinicityTokenProvider> {
-        &self.tokens
+    /// The owner of authentication (token, budget, store).
+    pub fn auth(&self) -> &FinicityAuth {
+        &self.auth
     }
 
-    /// Re-allows authentication after the lockout guard tripped.
-    pub fn reset_lockout_guard(&self) {
-        self.tokens.reset_lockout_guard();
+    /// Re-allows authentication after the budget was spent or the account locked (for every
+    /// client sharing the store).
+    pub async fn reset_lockout_guard(&self) -> Result<(), AuthFailure> {
+        self.auth.reset_lockout_guard().await
     }
 
     /// The core client for every other Finicity API: same base URL, transport, retries and
@@ -181,10 +262,10 @@ impl FinicityClient {
         self.app_key_signer.clone()
     }
 
-    /// The `Finicity-App-Token` signer over the shared token provider, for building a custom
+    /// The `Finicity-App-Token` signer (the shared [`FinicityAuth`]), for building a custom
     /// core client.
-    pub fn token_signer(&self) -> TokenSigner {
-        self.token_signer.clone()
+    pub fn token_signer(&self) -> Arc<dyn RequestSigner> {
+        Arc::new(self.auth.clone())
     }
 
     /// The base URL in use.
@@ -203,7 +284,6 @@ impl fmt::Debug for FinicityClient {
         f.debug_struct("FinicityClient")
             .field("base_url", &self.api.base_url())
             .field("auth", &self.auth)
-            .field("tokens", &self.tokens)
             .finish_non_exhaustive()
     }
 }

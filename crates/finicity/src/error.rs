@@ -440,6 +440,16 @@ impl FinicityErrorExt for Error {
     }
 }
 
+impl FinicityErrorExt for crate::auth::AuthFailure {
+    fn finicity_error(&self) -> Option<FinicityErrorBody> {
+        self.source_error().and_then(|e| e.finicity_error())
+    }
+
+    fn is_account_locked(&self) -> bool {
+        crate::auth::AuthFailure::is_account_locked(self)
+    }
+}
+
 impl fmt::Display for FinicityErrorBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.code(), self.message()) {

@@ -7,13 +7,15 @@
 //!   [`FinicityClient::modify_partner_secret`] (`PUT` on the same path), both with the
 //!   `Finicity-App-Key` header only. A new partner secret is checked against the documented
 //!   policy before anything is sent ([`validate_partner_secret`]).
-//! * [`FinicityTokenProvider`]: **one** `Finicity-App-Token` for all calls, refreshed once
-//!   older than 90 minutes, never used past its maximum age, fetched with single-flight, and
-//!   dropped + replayed once when Finicity answers 401 with code `10022`/`10023`.
-//! * A **lockout guard**: five failed authentications lock a Finicity account, so
-//!   CreateToken is never retried on 4xx, and after 3 (configurable) consecutive credential
-//!   failures the client refuses to authenticate until [`FinicityClient::reset_lockout_guard`].
-//!   Code `24302` (account locked, sent as HTTP 500) is a distinct, never-retried error.
+//! * [`FinicityAuth`]: the one owner of authentication. **One** `Finicity-App-Token` for
+//!   all calls of every client of the partner (in this process by default, across a fleet
+//!   with the Redis store), refreshed in the background before the 90-minute mark, fetched
+//!   once for all concurrent callers, dropped + replayed once on a `10022`/`10023` 401.
+//! * A **lockout budget** nothing can bypass: five failed authentications lock a Finicity
+//!   account, so a slot is taken before every CreateToken or ModifyPartnerSecret leaves the
+//!   process, timeouts and cancelled calls count, nothing is retried once it may have been
+//!   sent, and after 3 (configurable) such attempts nothing is sent until an operator resets
+//!   the budget. See [`auth`] for the rules and [`AuthFailure`] for the typed errors.
 //! * [`error`]: decoding of all Finicity error shapes (`code` as number or string,
 //!   GoldStandard `Errors.Error[]` with `Recoverable`), the [`error::FinicityErrorParser`]
 //!   and the [`error::FinicityRetryClassifier`].
@@ -26,17 +28,16 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), fintra_core::Error> {
-//! use fintra_finicity::{Credentials, FinicityClient};
-//! use fintra_core::AuthErrorKind;
+//! use fintra_finicity::{AuthFailure, Credentials, FinicityClient};
 //!
 //! let credentials = Credentials::new("1234583871234", "partner-secret".into(), "app-key".into());
 //! let finicity = FinicityClient::new(credentials)?;
 //! match finicity.access_token().await {
 //!     Ok(token) => println!("token valid until {:?}", token.expires_at()),
-//!     Err(fintra_core::Error::Auth(e)) if e.kind() == AuthErrorKind::GuardTripped => {
-//!         eprintln!("credentials rejected too often; fix them, then reset_lockout_guard()");
+//!     Err(e @ AuthFailure::BudgetSpent { .. }) => {
+//!         eprintln!("{e}"); // says how many failures, where recorded, how to reset
 //!     }
-//!     Err(e) => return Err(e),
+//!     Err(e) => return Err(e.into()),
 //! }
 //! # Ok(()) }
 //! ```
@@ -49,8 +50,10 @@ mod credentials;
 pub mod error;
 pub mod models;
 
-pub use auth::{FinicityTokenProvider, TokenSettings};
-pub use client::{APP_KEY_HEADER, APP_TOKEN_HEADER, DEFAULT_BASE_URL, FinicityClient};
+pub use auth::{AuthFailure, FinicityAuth, TokenSettings};
+pub use client::{
+    APP_KEY_HEADER, APP_TOKEN_HEADER, DEFAULT_BASE_URL, FinicityClient, FinicityClientBuilder,
+};
 pub use credentials::{
     Credentials, PARTNER_SECRET_MAX_LEN, PARTNER_SECRET_MIN_LEN, PARTNER_SECRET_SPECIALS,
     validate_partner_secret,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// `AccessToken`: a temporary token for the `Finicity-App-Token` header, valid two hours.
 ///
-/// The API returns no expiry; the [`crate::FinicityTokenProvider`] tracks the token's age.
+/// The API returns no expiry; the [`crate::FinicityAuth`] tracks the token's age.
 /// `Debug` redacts the token.
 #[derive(Clone)]
 #[non_exhaustive]

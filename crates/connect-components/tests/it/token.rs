@@ -41,16 +41,24 @@ async fn one_token_shared_and_refreshed_after_90_virtual_minutes() {
     s.components.list_configurations(None).await.unwrap();
     other.list_configurations(None).await.unwrap();
     s.finicity.access_token().await.unwrap();
-    s.time.advance(Duration::from_secs(89 * 60));
+    s.time.advance(Duration::from_secs(74 * 60));
     other.list_configurations(None).await.unwrap();
     first.assert_calls_async(1).await;
     with_first.assert_calls_async(3).await;
 
+    // From 75 minutes the token is refreshed in the background; calls never wait for it.
     s.time.advance(Duration::from_secs(60));
     s.components.list_configurations(None).await.unwrap();
+    for _ in 0..500 {
+        if s.finicity.access_token().await.unwrap().generation() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     other.list_configurations(None).await.unwrap();
     second.assert_calls_async(1).await;
-    with_second.assert_calls_async(2).await;
+    with_first.assert_calls_async(4).await;
+    with_second.assert_calls_async(1).await;
 }
 
 #[tokio::test]
@@ -112,6 +120,8 @@ async fn lockout_guard_stops_create_token_and_the_call_is_not_sent() {
             Error::Auth(auth) => kinds.push(auth.kind()),
             other => panic!("expected an auth error, got {other:?}"),
         }
+        // Past the backoff after a failed refresh.
+        s.time.advance(Duration::from_secs(120));
     }
     assert_eq!(
         kinds,

@@ -78,16 +78,18 @@ async fn create_token_errors_decoded_and_never_retried() {
         let err = client(&server, &time).create_token(None).await.unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{body}");
         assert_eq!(err.code(), Some(code), "{body}");
-        let api = match &err {
-            Error::Api(api) => api,
-            Error::Auth(auth) => {
-                // 401/404 are credential failures, reported as Auth errors with the cause kept.
-                assert_eq!(auth.kind(), AuthErrorKind::CredentialsRejected, "{body}");
-                assert!(matches!(status, 401 | 404));
-                auth.source_error().and_then(Error::as_api).unwrap()
-            }
-            other => panic!("unexpected {other:?}"),
+        // Every answer with a Finicity code is a counted credential rejection, cause kept.
+        assert_eq!(err.kind(), AuthErrorKind::CredentialsRejected, "{body}");
+        let advice = match code {
+            "10001" => "FINICITY_PARTNER_SECRET",
+            "12401" => "FINICITY_PARTNER_ID",
+            "10026" => "FINICITY_APP_KEY",
+            "10021" => "not authorized",
+            _ => "malformed",
         };
+        assert!(err.to_string().contains(advice), "{err}");
+        assert!(err.to_string().contains("1 of 3"), "{err}");
+        let api = err.source_error().and_then(Error::as_api).unwrap();
         assert_eq!(api.message(), Some(message), "{body}");
         assert_eq!(api.operation(), "CreateToken");
         assert_eq!(err.finicity_error().unwrap().code(), Some(code));
@@ -165,7 +167,10 @@ async fn modify_partner_secret_errors_decoded() {
             .unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{body}");
         assert_eq!(err.code(), Some(code), "{body}");
-        assert_eq!(matches!(err, Error::Auth(_)), status == 401, "{body}");
+        assert_eq!(err.kind(), AuthErrorKind::CredentialsRejected, "{body}");
+        if code == "24437" {
+            assert!(err.to_string().contains("not as per its policy"), "{err}");
+        }
         mock.assert_calls_async(1).await;
     }
 }
@@ -183,10 +188,8 @@ async fn text_plain_401_is_decoded_as_message() {
         })
         .await;
     let err = client(&server, &time).create_token(None).await.unwrap_err();
-    let Error::Auth(auth) = &err else {
-        panic!("expected auth error, got {err:?}")
-    };
-    let api = auth.source_error().and_then(Error::as_api).unwrap();
+    assert_eq!(err.kind(), AuthErrorKind::CredentialsRejected);
+    let api = err.source_error().and_then(Error::as_api).unwrap();
     assert_eq!(api.message(), Some("Invalid (Finicity-App-Key)"));
     assert_eq!(api.code(), None);
     assert_eq!(api.body().as_ref(), b"Invalid (Finicity-App-Key)");

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic on an unexpected result
 
+mod budget;
 mod errors;
 mod lockout;
 mod operations;

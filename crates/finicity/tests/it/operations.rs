@@ -5,6 +5,7 @@ use std::sync::Arc;
 use fintra_core::secret::{ExposeSecret, SecretString};
 use fintra_core::test_util::VirtualTime;
 use fintra_core::{AuthErrorKind, Error};
+use fintra_finicity::AuthFailure;
 use httpmock::MockServer;
 use serde_json::json;
 
@@ -49,7 +50,8 @@ async fn create_token_without_token_field_is_a_decode_error() {
     let mock = auth_error_mock(&server, 200, "{}").await;
     let time = Arc::new(VirtualTime::default());
     let err = client(&server, &time).create_token(None).await.unwrap_err();
-    let Error::Decode(decode) = &err else {
+    assert!(matches!(err, AuthFailure::AttemptCounted { .. }), "{err:?}");
+    let Some(Error::Decode(decode)) = err.source_error() else {
         panic!("expected a decode error, got {err:?}")
     };
     assert_eq!(decode.path(), ".");
@@ -58,19 +60,26 @@ async fn create_token_without_token_field_is_a_decode_error() {
 }
 
 #[tokio::test]
-async fn create_token_retries_server_errors_but_not_client_errors() {
+async fn create_token_is_never_retried_once_it_may_have_been_sent() {
+    // A 503 may come from a gateway that passed the login on: counted, not retried.
     let server = MockServer::start_async().await;
     let time = Arc::new(VirtualTime::default());
     let unavailable = auth_error_mock(&server, 503, "").await;
-    let err = client(&server, &time).create_token(None).await.unwrap_err();
+    let finicity = client(&server, &time);
+    let err = finicity.create_token(None).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
-    unavailable.assert_calls_async(3).await;
+    assert!(
+        matches!(err, AuthFailure::AttemptCounted { failures: 1, .. }),
+        "{err:?}"
+    );
+    unavailable.assert_calls_async(1).await;
     unavailable.delete_async().await;
 
     let bad = auth_error_mock(&server, 400, r#"{"code":"14020","message":"Bad request."}"#).await;
-    let err = client(&server, &time).create_token(None).await.unwrap_err();
+    let err = finicity.create_token(None).await.unwrap_err();
     assert_eq!(err.code(), Some("14020"));
     bad.assert_calls_async(1).await;
+    assert_eq!(finicity.auth().lockout_status().await.unwrap().failures, 2);
 }
 
 async fn modify_mock<'a>(
@@ -161,7 +170,7 @@ async fn modify_partner_secret_validates_policy_without_sending() {
             .modify_partner_secret(SecretString::from(bad), Some(true), None)
             .await
             .unwrap_err();
-        let Error::InvalidRequest(invalid) = &err else {
+        let Some(Error::InvalidRequest(invalid)) = err.source_error() else {
             panic!("expected InvalidRequest for a bad secret, got {err:?}")
         };
         assert_eq!(invalid.field(), "newPartnerSecret");
@@ -221,9 +230,37 @@ async fn empty_token_is_an_auth_error() {
     let server = MockServer::start_async().await;
     let time = Arc::new(VirtualTime::default());
     auth_error_mock(&server, 200, r#"{"token":""}"#).await;
-    let err = client(&server, &time).create_token(None).await.unwrap_err();
-    let Error::Auth(auth) = err else {
-        panic!("expected an auth error")
-    };
-    assert_eq!(auth.kind(), AuthErrorKind::TokenUnavailable);
+    let finicity = client(&server, &time);
+    let err = finicity.create_token(None).await.unwrap_err();
+    assert_eq!(err.kind(), AuthErrorKind::TokenUnavailable);
+    assert!(
+        matches!(err, AuthFailure::AttemptCounted { failures: 1, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("without a usable token"), "{err}");
+    // A 200 without a usable token does not reset the budget: it counts.
+    assert_eq!(finicity.auth().lockout_status().await.unwrap().failures, 1);
+}
+
+#[tokio::test]
+async fn a_token_that_is_no_valid_header_value_is_never_cached() {
+    // Issue 9 item 4: dropped, a typed error, refetched under the lockout rules.
+    let server = MockServer::start_async().await;
+    let time = Arc::new(VirtualTime::default());
+    let bad = auth_error_mock(&server, 200, r#"{"token":"tok\nen"}"#).await;
+    bad.up_to_n_times_async(1).await;
+    let good = token_mock(&server, "tok").await;
+    let probes = probe_mock(&server, "tok").await;
+    let finicity = client(&server, &time);
+    let err = probe(&finicity).await.unwrap_err();
+    assert!(
+        err.to_string().contains("not a valid header value"),
+        "{err}"
+    );
+    probes.assert_calls_async(0).await;
+    time.advance(std::time::Duration::from_secs(1)); // past the backoff
+    probe(&finicity).await.unwrap();
+    bad.assert_calls_async(1).await;
+    good.assert_calls_async(1).await;
+    assert_eq!(finicity.auth().lockout_status().await.unwrap().failures, 0);
 }

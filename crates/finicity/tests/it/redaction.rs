@@ -35,7 +35,7 @@ async fn debug_of_credentials_client_provider_and_tokens_is_redacted() {
     assert_clean(&format!("{fresh:?}"));
 
     assert_clean(&format!("{finicity:?}"));
-    assert_clean(&format!("{:?}", finicity.token_provider()));
+    assert_clean(&format!("{:?}", finicity.auth()));
     assert_clean(&format!("{:?}", finicity.api_client()));
     assert_clean(&format!("{:?}", finicity.app_key_signer()));
     assert_clean(&format!("{:?}", finicity.token_signer()));

@@ -11,8 +11,19 @@ use serde_json::json;
 
 use crate::support::*;
 
+/// Waits (real time, at most 5 s) until `mock` was called `n` times.
+async fn calls_reach(mock: &httpmock::Mock<'_>, n: usize) {
+    for _ in 0..500 {
+        if mock.calls_async().await >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("expected {n} calls, got {}", mock.calls_async().await);
+}
+
 #[tokio::test]
-async fn token_is_shared_and_refreshed_after_90_virtual_minutes() {
+async fn token_is_shared_and_refreshed_ahead_in_the_background() {
     let server = MockServer::start_async().await;
     let time = Arc::new(VirtualTime::default());
     let first = token_mock(&server, "tok-1").await;
@@ -25,17 +36,26 @@ async fn token_is_shared_and_refreshed_after_90_virtual_minutes() {
 
     probe(&finicity).await.unwrap();
     probe(&clone).await.unwrap();
-    time.advance(minutes(90) - Duration::from_secs(1));
+    time.advance(minutes(75) - Duration::from_secs(1));
     probe(&finicity).await.unwrap();
     first.assert_calls_async(1).await;
     second.assert_calls_async(0).await;
     probe1.assert_calls_async(3).await;
 
-    time.advance(Duration::from_secs(1)); // exactly 90 minutes old
+    // 75 minutes: the call is served at once with tok-1 while tok-2 is fetched behind it.
+    time.advance(Duration::from_secs(1));
     probe(&clone).await.unwrap();
+    probe1.assert_calls_async(4).await;
+    calls_reach(&second, 1).await;
+    for _ in 0..100 {
+        if finicity.access_token().await.unwrap().generation() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     probe(&finicity).await.unwrap();
+    probe2.assert_calls_async(1).await;
     second.assert_calls_async(1).await;
-    probe2.assert_calls_async(2).await;
     assert_eq!(finicity.access_token().await.unwrap().generation(), 2);
 }
 
@@ -47,7 +67,9 @@ async fn refresh_age_is_configurable() {
     let finicity = client_with(
         &server,
         &time,
-        TokenSettings::default().refresh_after(minutes(30)),
+        TokenSettings::default()
+            .refresh_after(minutes(30))
+            .refresh_ahead(Duration::ZERO),
     );
     finicity.access_token().await.unwrap();
     time.advance(minutes(29));
@@ -55,7 +77,7 @@ async fn refresh_age_is_configurable() {
     tokens.assert_calls_async(1).await;
     time.advance(minutes(1));
     finicity.access_token().await.unwrap();
-    tokens.assert_calls_async(2).await;
+    calls_reach(&tokens, 2).await;
 }
 
 #[tokio::test]
@@ -72,17 +94,19 @@ async fn old_token_survives_a_failed_refresh_but_is_never_used_past_max_age() {
     probe(&finicity).await.unwrap();
     time.advance(minutes(100)); // refresh due, fails: the 100-minute-old token is still used
     probe(&finicity).await.unwrap();
-    probe1.assert_calls_async(2).await;
-    failing.assert_calls_async(1).await;
+    calls_reach(&failing, 1).await;
+    probe(&finicity).await.unwrap();
+    probe1.assert_calls_async(3).await;
 
     time.advance(minutes(15)); // 115 minutes: past the maximum age
     let err = probe(&finicity).await.unwrap_err();
     let Error::Auth(auth) = &err else {
         panic!("expected an auth error, got {err:?}")
     };
-    assert_eq!(auth.kind(), AuthErrorKind::TokenUnavailable);
+    assert_eq!(auth.kind(), AuthErrorKind::CredentialsRejected);
     assert_eq!(err.code(), Some("14020"));
-    probe1.assert_calls_async(2).await;
+    probe1.assert_calls_async(3).await;
+    failing.assert_calls_async(2).await;
 }
 
 #[tokio::test]
