@@ -66,12 +66,13 @@ mod snaptrade;
 mod state;
 mod stats;
 mod svix_schema;
+mod webhooks;
 mod wire;
 
 pub use app_portal::APP_PORTAL_UNKNOWN_APP_ID;
 pub use credentials::{
     APP_PORTAL_TOKEN, Credentials, FINICITY_APP_KEY, FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET,
-    SNAPTRADE_CLIENT_ID, SNAPTRADE_CONSUMER_KEY,
+    SNAPTRADE_CLIENT_ID, SNAPTRADE_CONSUMER_KEY, SVIX_WEBHOOK_SECRET,
 };
 pub use faults::{Fault, FaultKind, FaultTarget, Provider};
 pub use finicity::{FINICITY_MFA_INSTITUTION_LOGIN_ID, FINICITY_UNKNOWN_INSTITUTION_ID};
