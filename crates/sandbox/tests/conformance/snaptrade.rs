@@ -319,3 +319,71 @@ async fn every_documented_error_status_is_reachable() {
     let (status, body) = json(resp).await;
     assert_eq!((status, body["status_code"].clone()), (429, json!(429)));
 }
+
+/// `SnapTradeLoginUserRequestBody`: every field as the current spec describes it.
+#[tokio::test]
+async fn login_body_follows_the_current_schema() {
+    let (sb, c) = start().await;
+    let root = sb.snaptrade_root_url();
+    let (_, body) = json(
+        call(
+            &c,
+            &root,
+            Method::POST,
+            "/snapTrade/registerUser",
+            "",
+            Some(r#"{"userId":"u"}"#),
+        )
+        .await,
+    )
+    .await;
+    let creds = format!(
+        "&userId=u&userSecret={}",
+        body["userSecret"].as_str().unwrap()
+    );
+    let ok = r#"{"broker":"ALPACA","connectionPortalVersion":"v4","connectionType":"trade-if-available","customRedirect":"https://snaptrade.com","darkMode":true,"immediateRedirect":true,"locale":"pt_br","reconnect":"8b5f262d-4bb9-365d-888a-202bd3b15fa1","showCloseButton":false}"#;
+    let (status, body) = json(
+        call(
+            &c,
+            &root,
+            Method::POST,
+            "/snapTrade/login",
+            &creds,
+            Some(ok),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for (bad, field) in [
+        (r#"{"locale":"fr"}"#, "locale"),
+        (
+            r#"{"connectionPortalVersion":"v5"}"#,
+            "connectionPortalVersion",
+        ),
+        (r#"{"connectionType":"write"}"#, "connectionType"),
+        (r#"{"darkMode":"yes"}"#, "darkMode"),
+    ] {
+        let (status, body) = json(
+            call(
+                &c,
+                &root,
+                Method::POST,
+                "/snapTrade/login",
+                &creds,
+                Some(bad),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (status, body["default_code"].clone()),
+            (400, json!(1076)),
+            "{bad}"
+        );
+        assert!(
+            body["default_detail"].as_str().unwrap().contains(field),
+            "{body}"
+        );
+    }
+}
