@@ -71,11 +71,10 @@ impl Reply {
     }
 }
 
-/// Splits a path below a provider prefix into its decoded segments. `None` if a segment
+/// Splits a path into its decoded segments. `None` if a segment
 /// is not valid percent-encoded UTF-8.
-pub(crate) fn segments(sub_path: &str) -> Option<Vec<String>> {
-    sub_path
-        .trim_start_matches('/')
+pub(crate) fn segments(path: &str) -> Option<Vec<String>> {
+    path.trim_start_matches('/')
         .split('/')
         .map(|s| {
             percent_encoding::percent_decode_str(s)
