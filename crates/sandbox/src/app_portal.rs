@@ -102,72 +102,28 @@ pub(crate) fn trimmed(segs: &[String]) -> Vec<&str> {
 /// `NormalizePath::trim_trailing_slash`), trailing slashes are ignored: the latest spec's
 /// paths and the 2023 trailing-slash forms reach the same operation.
 pub(crate) fn classify(method: &Method, segs: &[String]) -> Match {
+    const POST: (Method, &str) = (Method::POST, "POST");
+    const GET: (Method, &str) = (Method::GET, "GET");
     let s = trimmed(segs);
-    let (route, m, allow) = match s.as_slice() {
-        ["api", "v1", "auth", "app-portal-access", _] => {
-            (Route::AppPortalAccess, Method::POST, "POST")
+    let ["api", "v1", "auth", op @ ..] = s.as_slice() else {
+        return Match::NotFound;
+    };
+    let (route, (m, allow)) = match op {
+        ["app-portal-access", _] => (Route::AppPortalAccess, POST),
+        ["app", _, "expire-all"] => (Route::AppPortalExpireAll, POST),
+        ["dashboard-access", _] => (Route::AppPortalDashboardAccess, POST),
+        ["logout"] => (Route::AppPortalLogout, POST),
+        ["whoami"] => (Route::AppPortalWhoami, GET),
+        ["one-time-token"] => (Route::AppPortalExchangeOneTimeToken, POST),
+        ["stream-portal-access", _] => (Route::AppPortalStreamPortalAccess, POST),
+        ["stream-logout"] => (Route::AppPortalStreamLogout, POST),
+        ["stream", _, "expire-all"] => (Route::AppPortalStreamExpireAll, POST),
+        ["app", _, "poller", _, "token"] => (Route::AppPortalGetPollerToken, GET),
+        ["app", _, "poller", _, "token", "rotate"] => (Route::AppPortalRotatePollerToken, POST),
+        ["stream", _, "sink", _, "poller", "token"] => (Route::AppPortalGetStreamPollerToken, GET),
+        ["stream", _, "sink", _, "poller", "token", "rotate"] => {
+            (Route::AppPortalRotateStreamPollerToken, POST)
         }
-        ["api", "v1", "auth", "app", _, "expire-all"] => {
-            (Route::AppPortalExpireAll, Method::POST, "POST")
-        }
-        ["api", "v1", "auth", "dashboard-access", _] => {
-            (Route::AppPortalDashboardAccess, Method::POST, "POST")
-        }
-        ["api", "v1", "auth", "logout"] => (Route::AppPortalLogout, Method::POST, "POST"),
-        ["api", "v1", "auth", "whoami"] => (Route::AppPortalWhoami, Method::GET, "GET"),
-        ["api", "v1", "auth", "one-time-token"] => {
-            (Route::AppPortalExchangeOneTimeToken, Method::POST, "POST")
-        }
-        ["api", "v1", "auth", "stream-portal-access", _] => {
-            (Route::AppPortalStreamPortalAccess, Method::POST, "POST")
-        }
-        ["api", "v1", "auth", "stream-logout"] => {
-            (Route::AppPortalStreamLogout, Method::POST, "POST")
-        }
-        ["api", "v1", "auth", "stream", _, "expire-all"] => {
-            (Route::AppPortalStreamExpireAll, Method::POST, "POST")
-        }
-        ["api", "v1", "auth", "app", _, "poller", _, "token"] => {
-            (Route::AppPortalGetPollerToken, Method::GET, "GET")
-        }
-        [
-            "api",
-            "v1",
-            "auth",
-            "app",
-            _,
-            "poller",
-            _,
-            "token",
-            "rotate",
-        ] => (Route::AppPortalRotatePollerToken, Method::POST, "POST"),
-        [
-            "api",
-            "v1",
-            "auth",
-            "stream",
-            _,
-            "sink",
-            _,
-            "poller",
-            "token",
-        ] => (Route::AppPortalGetStreamPollerToken, Method::GET, "GET"),
-        [
-            "api",
-            "v1",
-            "auth",
-            "stream",
-            _,
-            "sink",
-            _,
-            "poller",
-            "token",
-            "rotate",
-        ] => (
-            Route::AppPortalRotateStreamPollerToken,
-            Method::POST,
-            "POST",
-        ),
         _ => return Match::NotFound,
     };
     wire::by_method(method, &[(m, route)], allow)

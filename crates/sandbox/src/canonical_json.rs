@@ -2,100 +2,90 @@
 //! `ensure_ascii=True`), byte for byte: the canonical form SnapTrade signs (`snaptrade.md`
 //! §4, `snaptrade-current.md` §7).
 
-use std::fmt::Write as _;
+use std::io::{self, Write};
 
-use serde_json::{Number, Value};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
+use serde_json::ser::Formatter;
 
 /// The canonical JSON text of `value`.
 pub(crate) fn canonical(value: &Value) -> String {
-    let mut out = String::new();
-    write_value(&mut out, value);
-    out
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
+    // Writing to a Vec cannot fail, and every JSON value serializes.
+    let _ = Sorted(value).serialize(&mut ser);
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_value(out: &mut String, value: &Value) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => write_number(out, n),
-        Value::String(s) => write_string(out, s),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+/// A value whose objects serialize with their keys in code-point order, whatever order
+/// `serde_json`'s map keeps (it depends on the `preserve_order` feature).
+struct Sorted<'a>(&'a Value);
+
+impl Serialize for Sorted<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&Sorted(item))?;
                 }
-                write_value(out, item);
+                seq.end()
             }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            let mut entries: Vec<_> = map.iter().collect();
-            // Python sorts str keys by code point; Rust's `str` order is byte order, and
-            // UTF-8 byte order equals code-point order.
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+            Value::Object(object) => {
+                // UTF-8 byte order is code-point order, which is how Python sorts str keys.
+                let mut entries: Vec<_> = object.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (key, item) in entries {
+                    map.serialize_entry(key, &Sorted(item))?;
                 }
-                write_string(out, key);
-                out.push(':');
-                write_value(out, item);
+                map.end()
             }
-            out.push('}');
+            other => other.serialize(serializer),
         }
     }
 }
 
-/// Integers as decimal; floats as Python's `repr`: shortest round-trip digits, fixed
-/// notation for decimal exponents in `-4..16`, otherwise `d.ddde±XX`.
-fn write_number(out: &mut String, n: &Number) {
-    if n.is_i64() || n.is_u64() {
-        let _ = write!(out, "{n}");
-        return;
-    }
-    let Some(f) = n.as_f64() else {
-        let _ = write!(out, "{n}");
-        return;
-    };
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if (-4..16).contains(&exp) {
-        let fixed = format!("{f}");
-        out.push_str(&fixed);
-        if !fixed.contains('.') {
-            out.push_str(".0");
-        }
-    } else {
-        let sign = if exp < 0 { '-' } else { '+' };
-        let _ = write!(out, "{mantissa}e{sign}{:02}", exp.unsigned_abs());
-    }
-}
+/// serde_json's compact output (`(",", ":")` separators, `\"`, `\\`, `\n`... and `\u00XX`
+/// for other control characters, as Python) with Python's `ensure_ascii=True` (everything
+/// outside printable ASCII as `\uXXXX`, UTF-16 surrogate pairs above U+FFFF) and Python's
+/// float `repr`.
+struct PythonFormatter;
 
-fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            // Python escapes everything outside the printable ASCII range ` `..`~`.
-            c if !(' '..='~').contains(&c) => {
+impl Formatter for PythonFormatter {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        for c in fragment.chars() {
+            if (' '..='~').contains(&c) {
+                w.write_all(&[c as u8])?;
+            } else {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
+                    write!(w, "\\u{unit:04x}")?;
                 }
             }
-            c => out.push(c),
+        }
+        Ok(())
+    }
+
+    /// Python's `repr`: shortest round-trip digits, fixed notation for decimal exponents in
+    /// `-4..16` (always with a fractional part), otherwise `d.ddde±XX`.
+    fn write_f64<W: ?Sized + Write>(&mut self, w: &mut W, value: f64) -> io::Result<()> {
+        let sci = format!("{value:e}");
+        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        if (-4..16).contains(&exp) {
+            let fixed = format!("{value}");
+            let point = if fixed.contains('.') { "" } else { ".0" };
+            write!(w, "{fixed}{point}")
+        } else {
+            let sign = if exp < 0 { '-' } else { '+' };
+            write!(w, "{mantissa}e{sign}{:02}", exp.unsigned_abs())
         }
     }
-    out.push('"');
 }
 
 #[cfg(test)]

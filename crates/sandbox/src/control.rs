@@ -31,6 +31,11 @@ pub(crate) const ENDPOINTS: &[(&str, &str, &str)] = &[
         "/_sandbox/clock/advance",
         "move the sandbox clock: {\"seconds\": N}",
     ),
+    (
+        "POST",
+        "/_sandbox/webhooks",
+        "send a signed webhook: {\"url\": \"http://...\", \"style\": \"svix\"|\"snaptrade\", \"variant\": \"valid\"|\"tampered\"|\"stale\", \"payload\", \"secret\"}",
+    ),
 ];
 
 /// The operations each provider listener serves, `(method, path)`.

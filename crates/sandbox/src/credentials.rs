@@ -23,6 +23,10 @@ pub const SNAPTRADE_CLIENT_ID: &str = "PASSIVTEST";
 /// example, so the known-answer vectors in the provider notes apply).
 pub const SNAPTRADE_CONSUMER_KEY: &str = "UxrFb4cHdRWlmJKNuJjA6hoaN8uVa6jPGFVUl2UKHuKmurCnaU";
 
+/// The Svix endpoint secret `POST /_sandbox/webhooks` signs Svix-style webhooks with when
+/// the request gives none (`whsec_` + base64 of `fintra-sandbox-webhook-key`).
+pub const SVIX_WEBHOOK_SECRET: &str = "whsec_ZmludHJhLXNhbmRib3gtd2ViaG9vay1rZXk=";
+
 /// The demo credentials of a sandbox, as returned by
 /// [`Sandbox::credentials`](crate::Sandbox::credentials).
 ///
@@ -43,6 +47,8 @@ pub struct Credentials {
     pub snaptrade_client_id: &'static str,
     /// [`SNAPTRADE_CONSUMER_KEY`].
     pub snaptrade_consumer_key: &'static str,
+    /// [`SVIX_WEBHOOK_SECRET`].
+    pub svix_webhook_secret: &'static str,
 }
 
 impl Credentials {
@@ -54,6 +60,7 @@ impl Credentials {
         app_portal_token: APP_PORTAL_TOKEN,
         snaptrade_client_id: SNAPTRADE_CLIENT_ID,
         snaptrade_consumer_key: SNAPTRADE_CONSUMER_KEY,
+        svix_webhook_secret: SVIX_WEBHOOK_SECRET,
     };
 }
 

@@ -8,8 +8,8 @@
 //! | provider | base URL ([`Sandbox`] method) | operations |
 //! |---|---|---|
 //! | Finicity authentication + Connect Components | `http://127.0.0.1:P1` ([`Sandbox::finicity_url`]) | `POST`/`PUT /aggregation/v2/partners/authentication`, `/connect-components/...` (7 operations) |
-//! | Svix app portal | `http://127.0.0.1:P2` ([`Sandbox::app_portal_url`]) | `POST /api/v1/auth/{app-portal-access/{app_id}, app/{app_id}/expire-all, dashboard-access/{app_id}, logout}`, with or without the 2023 trailing `/` |
-//! | SnapTrade | `http://127.0.0.1:P3` ([`Sandbox::snaptrade_root_url`]); legacy `http://127.0.0.1:P3/api/v1` ([`Sandbox::snaptrade_url`]) | `/snapTrade/{registerUser, login, listUsers, deleteUser, encryptedJWT}` |
+//! | Svix app portal | `http://127.0.0.1:P2` ([`Sandbox::app_portal_url`]) | `/api/v1/auth/...`: app-portal-access, expire-all, logout, whoami, one-time-token, stream-portal-access, stream-logout, stream expire-all, poller tokens (get/rotate) and the 2023 dashboard-access; with or without the 2023 trailing `/` |
+//! | SnapTrade | `http://127.0.0.1:P3` ([`Sandbox::snaptrade_root_url`]); legacy `http://127.0.0.1:P3/api/v1` ([`Sandbox::snaptrade_url`]) | `/snapTrade/{registerUser, login, listUsers, deleteUser, resetUserSecret, encryptedJWT}` |
 //!
 //! A fourth, control listener ([`Sandbox::base_url`]) serves the `/_sandbox/` control API.
 //! `GET /` on any listener lists the providers' base URLs and operations and the control
@@ -48,7 +48,8 @@
 //! The binary `fintra-sandbox [--port N] [--finicity-port N] [--app-portal-port N]
 //! [--snaptrade-port N] [--json]` runs the same servers until Ctrl-C; `--json` prints the base
 //! URLs and credentials as JSON for test harnesses. The control API under `/_sandbox/`
-//! (faults, stats, clock, reset) is described in the README.
+//! (faults, stats, clock, reset, and signed Svix- or SnapTrade-style webhooks sent to a
+//! receiver under test) is described in the README.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -66,12 +67,13 @@ mod snaptrade;
 mod state;
 mod stats;
 mod svix_schema;
+mod webhooks;
 mod wire;
 
 pub use app_portal::APP_PORTAL_UNKNOWN_APP_ID;
 pub use credentials::{
     APP_PORTAL_TOKEN, Credentials, FINICITY_APP_KEY, FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET,
-    SNAPTRADE_CLIENT_ID, SNAPTRADE_CONSUMER_KEY,
+    SNAPTRADE_CLIENT_ID, SNAPTRADE_CONSUMER_KEY, SVIX_WEBHOOK_SECRET,
 };
 pub use faults::{Fault, FaultKind, FaultTarget, Provider};
 pub use finicity::{FINICITY_MFA_INSTITUTION_LOGIN_ID, FINICITY_UNKNOWN_INSTITUTION_ID};

@@ -180,6 +180,9 @@ async fn respond(
             headers: parts.headers,
             body,
         };
+        if req.path == "/_sandbox/webhooks" && req.method == Method::POST {
+            return Ok(into_response(crate::webhooks::deliver(&shared, &req).await));
+        }
         return Ok(into_response(control::handle(&shared, &req)));
     };
 

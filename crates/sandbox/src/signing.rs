@@ -71,6 +71,14 @@ pub(crate) fn verify(paths: &[&str], query: &str, body: Option<&[u8]>, provided:
     }
 }
 
+/// The SnapTrade webhook `Signature` of a JSON body: HMAC over its canonical JSON.
+pub(crate) fn webhook_signature(body: &Value) -> String {
+    hmac_sha256_b64(
+        SNAPTRADE_CONSUMER_KEY.as_bytes(),
+        canonical(body).as_bytes(),
+    )
+}
+
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -269,6 +269,14 @@ fn authenticate_user(st: &SnapTradeState, req: &Request) -> Result<String, Reply
     }
 }
 
+/// The login `locale` rule (`snaptrade-current.md` §1.3): `en` and `pt-BR` ship; matching is
+/// case- and separator-insensitive (`pt_br`), and a regional tag resolves to its language
+/// when that language ships (`en-US` → `en`). Anything else is a 400.
+fn is_shipped_locale(locale: &str) -> bool {
+    let l = locale.to_ascii_lowercase().replace('_', "-");
+    l == "en" || l.starts_with("en-") || l == "pt-br"
+}
+
 /// `POST /snapTrade/login`.
 fn login(shared: &Shared, st: &SnapTradeState, req: &Request) -> Result<Reply, Reply> {
     authenticate_user(st, req)?;
@@ -292,10 +300,17 @@ fn login(shared: &Shared, st: &SnapTradeState, req: &Request) -> Result<Reply, R
         ));
     }
     if let Some(l) = typed(&body, "locale", "string")?.and_then(Value::as_str)
-        && !["en", "pt-BR"].contains(&l)
+        && !is_shipped_locale(l)
+    {
+        return Err(unverifiable_data(&format!(
+            "Unable to verify data sent: `locale` {l:?} is not a shipped language (en or pt-BR; case and separator do not matter, en-US means en)"
+        )));
+    }
+    if let Some(v) = typed(&body, "connectionPortalVersion", "string")?.and_then(Value::as_str)
+        && !["v4", "v3", "v2"].contains(&v)
     {
         return Err(unverifiable_data(
-            "Unable to verify data sent: `locale` must be en or pt-BR",
+            "Unable to verify data sent: `connectionPortalVersion` must be v4, v3 or v2",
         ));
     }
     let session_id = uuid();
@@ -417,4 +432,21 @@ fn portal(req: &Request) -> Reply {
     )
     .into();
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_shipped_locale;
+
+    #[test]
+    fn locales_match_the_spec_description() {
+        for ok in [
+            "en", "EN", "en-US", "en_GB", "pt-BR", "pt-br", "pt_BR", "PT_br",
+        ] {
+            assert!(is_shipped_locale(ok), "{ok}");
+        }
+        for bad in ["fr", "pt", "pt-PT", "english", "", "de-DE"] {
+            assert!(!is_shipped_locale(bad), "{bad}");
+        }
+    }
 }

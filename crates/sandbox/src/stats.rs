@@ -28,16 +28,16 @@ pub enum Route {
     FinicityCreateOauthUrl,
     /// Finicity `POST /connect-components/customers/{customer_id}/institution-login-ids/{institution_login_id}/reconnections`.
     FinicityInitiateReconnection,
-    /// Sandbox-only `GET /finicity/oauth/{id}`: the page an OAuth URL points to (redirects
+    /// Sandbox-only `GET /oauth/{id}` on the Finicity listener: the page an OAuth URL points to (redirects
     /// to the `redirectURI`).
     FinicityOauthPage,
-    /// App portal `POST /api/v1/auth/app/{app_id}/expire-all/`.
+    /// App portal `POST /api/v1/auth/app/{app_id}/expire-all` (also with a trailing `/`).
     AppPortalExpireAll,
-    /// App portal `POST /api/v1/auth/app-portal-access/{app_id}/`.
+    /// App portal `POST /api/v1/auth/app-portal-access/{app_id}` (also with a trailing `/`).
     AppPortalAccess,
     /// App portal `POST /api/v1/auth/dashboard-access/{app_id}/` (deprecated upstream).
     AppPortalDashboardAccess,
-    /// App portal `POST /api/v1/auth/logout/`.
+    /// App portal `POST /api/v1/auth/logout` (also with a trailing `/`).
     AppPortalLogout,
     /// Svix `GET /api/v1/auth/whoami`.
     AppPortalWhoami,
@@ -70,7 +70,7 @@ pub enum Route {
     SnapTradeEncryptedJwt,
     /// SnapTrade `POST /snapTrade/resetUserSecret`.
     SnapTradeResetUserSecret,
-    /// Sandbox-only `GET /snaptrade/portal`: the page a login `redirectURI` points to.
+    /// Sandbox-only `GET /portal` on the SnapTrade listener: the page a login `redirectURI` points to.
     SnapTradePortal,
     /// Any request that matched no route (unknown path or method).
     Unmatched,
@@ -217,7 +217,7 @@ impl Counters {
 
 /// A snapshot of the sandbox's counters ([`Sandbox::stats`](crate::Sandbox::stats)).
 ///
-/// Every request that reaches a provider prefix counts as a hit of its route, including
+/// Every request to a provider listener (other than `GET /`) counts as a hit of its route, including
 /// requests answered by an injected fault or an error, so `hits(Route::FinicityCreateToken)`
 /// is the number of Create Token attempts a client made. Control requests (`/_sandbox/…`)
 /// are not counted.

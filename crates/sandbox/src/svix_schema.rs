@@ -247,51 +247,50 @@ const ACCESS_EXPIRY: (i64, i64, i64) = (3600, 604_800, 604_800);
 /// `expiry`, `sessionId`; none required. `featureFlags: []` is accepted (the 2023 schema and
 /// the latest example allow it, although the latest says `minItems: 1`).
 pub(crate) fn app_portal_access_in(body: &[u8]) -> (AccessIn, Errors) {
-    let mut e = Errors::default();
-    let body = e.object(body, false);
-    e.string_set(&body, "featureFlags", (0, 25), is_svix_id, FLAG_RULE);
-    e.boolean(&body, "readOnly");
-    let capabilities = e
-        .string_set(
-            &body,
-            "capabilities",
-            (0, CAPABILITIES.len()),
-            |c| CAPABILITIES.contains(&c),
-            "value is not a valid AppPortalCapability (ViewBase, ViewEndpointSecret, ManageEndpointSecret, ManageTransformations, CreateAttempts, ManageEndpoint)",
-        )
-        .unwrap_or_else(|| CAPABILITIES.iter().map(|c| (*c).to_owned()).collect());
-    application_in(&body, &mut e);
-    let expiry = e
-        .int(&body, "expiry", ACCESS_EXPIRY.0, ACCESS_EXPIRY.1)
-        .unwrap_or(ACCESS_EXPIRY.2);
-    let session_id = e.session_id(&body);
-    (
-        AccessIn {
-            expiry,
-            session_id,
-            capabilities,
-        },
-        e,
-    )
+    portal_access_in(body, true)
 }
 
 /// `StreamPortalAccessIn`: `featureFlags` (1–25), `expiry`, `sessionId`.
 pub(crate) fn stream_portal_access_in(body: &[u8]) -> (AccessIn, Errors) {
+    portal_access_in(body, false)
+}
+
+/// The two portal-access bodies; `app` adds the app-portal-only fields.
+fn portal_access_in(body: &[u8], app: bool) -> (AccessIn, Errors) {
     let mut e = Errors::default();
     let body = e.object(body, false);
-    e.string_set(&body, "featureFlags", (1, 25), is_svix_id, FLAG_RULE);
+    let min_flags = if app { 0 } else { 1 };
+    e.string_set(
+        &body,
+        "featureFlags",
+        (min_flags, 25),
+        is_svix_id,
+        FLAG_RULE,
+    );
+    let mut capabilities = Vec::new();
+    if app {
+        e.boolean(&body, "readOnly");
+        capabilities = e
+            .string_set(
+                &body,
+                "capabilities",
+                (0, CAPABILITIES.len()),
+                |c| CAPABILITIES.contains(&c),
+                "value is not a valid AppPortalCapability (ViewBase, ViewEndpointSecret, ManageEndpointSecret, ManageTransformations, CreateAttempts, ManageEndpoint)",
+            )
+            .unwrap_or_else(|| CAPABILITIES.iter().map(|c| (*c).to_owned()).collect());
+        application_in(&body, &mut e);
+    }
     let expiry = e
         .int(&body, "expiry", ACCESS_EXPIRY.0, ACCESS_EXPIRY.1)
         .unwrap_or(ACCESS_EXPIRY.2);
     let session_id = e.session_id(&body);
-    (
-        AccessIn {
-            expiry,
-            session_id,
-            capabilities: Vec::new(),
-        },
-        e,
-    )
+    let access = AccessIn {
+        expiry,
+        session_id,
+        capabilities,
+    };
+    (access, e)
 }
 
 /// The nested, nullable `ApplicationIn`: `name` required (non-empty), `throttleRate` ≥ 1

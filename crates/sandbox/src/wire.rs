@@ -71,11 +71,10 @@ impl Reply {
     }
 }
 
-/// Splits a path below a provider prefix into its decoded segments. `None` if a segment
+/// Splits a path into its decoded segments. `None` if a segment
 /// is not valid percent-encoded UTF-8.
-pub(crate) fn segments(sub_path: &str) -> Option<Vec<String>> {
-    sub_path
-        .trim_start_matches('/')
+pub(crate) fn segments(path: &str) -> Option<Vec<String>> {
+    path.trim_start_matches('/')
         .split('/')
         .map(|s| {
             percent_encoding::percent_decode_str(s)
@@ -136,26 +135,16 @@ pub(crate) fn by_method(
 /// `t` as an RFC 3339 UTC timestamp with millisecond precision
 /// (`2026-11-27T23:20:05.123Z`).
 pub(crate) fn rfc3339(t: std::time::SystemTime) -> String {
-    let since = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Howard Hinnant's `civil_from_days`.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let t = time::OffsetDateTime::from(t);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        since.subsec_millis()
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
     )
 }
 

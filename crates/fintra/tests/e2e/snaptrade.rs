@@ -283,3 +283,23 @@ async fn register_user_meeting_a_500_is_not_retried() {
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     assert_eq!(sandbox.stats().hits(Route::SnapTradeRegisterUser), 3);
 }
+
+/// The sandbox serves SnapTrade at its current root (`https://api.snaptrade.com`) and under
+/// the legacy `/api/v1`; the client works against both base URLs the sandbox hands out.
+#[tokio::test]
+async fn the_client_works_against_the_current_api_root_too() {
+    let sandbox = sandbox().await;
+    let time = time();
+    let client = SnapTradeClient::with_config(
+        snaptrade_credentials(&sandbox, sandbox.credentials().snaptrade_consumer_key),
+        config(sandbox.snaptrade_root_url(), &time),
+    )
+    .unwrap();
+    let user = client
+        .register_user(&RegisterUserRequest::new("root-user"), None)
+        .await
+        .unwrap();
+    assert_eq!(user.user_id, "root-user");
+    assert_eq!(client.list_users(None).await.unwrap(), ["root-user"]);
+    assert_eq!(sandbox.stats().hits(Route::SnapTradeListUsers), 1);
+}

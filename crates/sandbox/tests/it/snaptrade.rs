@@ -1,33 +1,12 @@
 //! SnapTrade: signature and timestamp verification, user registry.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use base64::Engine as _;
-use fintra_sandbox::{SNAPTRADE_CLIENT_ID, SNAPTRADE_CONSUMER_KEY, Sandbox};
-use hmac::{Hmac, Mac};
+use fintra_sandbox::{SNAPTRADE_CLIENT_ID, Sandbox};
 use serde_json::{Value, json};
 
 use crate::send;
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64
-}
-
-/// Test-side signer for bodies that are already compact JSON with sorted keys.
-fn sign(path: &str, query: &str, body: Option<&str>) -> String {
-    let content = match body {
-        None | Some("{}") => "null",
-        Some(b) => b,
-    };
-    let canonical = format!(r#"{{"content":{content},"path":"{path}","query":"{query}"}}"#);
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SNAPTRADE_CONSUMER_KEY.as_bytes())
-        .expect("any key length");
-    mac.update(canonical.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
+use crate::support::{now, sign};
 
 struct Call<'a> {
     method: reqwest::Method,
