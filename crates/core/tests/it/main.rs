@@ -5,6 +5,7 @@
 
 mod auth;
 mod errors;
+mod faults;
 mod limits;
 mod loopback;
 mod observability;
