@@ -3,6 +3,7 @@
 // Test helpers panic on setup failures, like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
+mod current;
 mod errors;
 mod operations;
 mod retries;
