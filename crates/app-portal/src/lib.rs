@@ -35,6 +35,8 @@
 //!   answers are retried safely.
 //! * **Errors**: a failure is a [`fintra_core::Error`]; [`AppPortalError::from_error`] decodes its
 //!   body as `HttpErrorOut` or, for 422, `HTTPValidationError`. The raw body is always kept.
+//! * **Webhooks**: [`webhook::Webhook`] verifies deliveries (`svix-*` or `webhook-*`
+//!   headers, several `v1,` signatures, 5-minute tolerance, constant-time comparison).
 //! * **Secrets**: the bearer token and the returned portal token and URL are
 //!   [`SecretString`](fintra_core::secret::SecretString)s; `Debug` prints `[REDACTED]`.
 //!
@@ -60,6 +62,7 @@ mod request_id;
 mod stream;
 mod tokens;
 mod validate;
+pub mod webhook;
 
 pub use client::{AppPortalClient, DEFAULT_BASE_URL, Region, validate_app_id};
 pub use error::{AppPortalError, AppPortalErrorParser};

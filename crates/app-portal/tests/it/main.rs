@@ -8,6 +8,7 @@ mod errors;
 mod operations;
 mod retries;
 mod secrets;
+mod webhook;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
