@@ -1,4 +1,4 @@
-//! The client and its four operations.
+//! The client and its operations.
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,10 +10,16 @@ use fintra_core::{
     RequestOptions, encode_path_segment,
 };
 
+use http::StatusCode;
+
 use crate::error::AppPortalErrorParser;
 use crate::models::{
     AppPortalAccessIn, AppPortalAccessOut, ApplicationTokenExpireIn, DashboardAccessOut,
 };
+use crate::request_id::{REQ_ID, RetryCountSigner, request_id};
+use crate::stream::{StreamPortalAccessIn, StreamTokenExpireIn};
+use crate::tokens::{ApiTokenOut, OneTimeTokenIn, OneTimeTokenOut, RotatePollerTokenIn, WhoamiOut};
+use crate::validate;
 
 /// A region of the hosted service, named by the suffix of its API tokens (`….eu`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,11 +72,12 @@ impl Region {
     }
 }
 
-/// The longest application id or uid accepted.
-const APP_ID_MAX_LEN: usize = 256;
+/// The API used when the token names no region, as in every official client.
+pub const DEFAULT_BASE_URL: &str = "https://api.svix.com";
 
 /// Checks an application id or uid against the spec (`^[a-zA-Z0-9\-_.]+$`, 1 to 256
-/// characters) before anything is sent.
+/// characters; `.` and `..` are refused too, as they would change the route) before anything
+/// is sent.
 ///
 /// ```
 /// use fintra_app_portal::validate_app_id;
@@ -78,28 +85,15 @@ const APP_ID_MAX_LEN: usize = 256;
 /// assert!(validate_app_id("unique-app-identifier").is_ok());
 /// assert!(validate_app_id("").is_err());
 /// assert!(validate_app_id("a/b").is_err());
+/// assert!(validate_app_id("..").is_err());
 /// assert!(validate_app_id(&"a".repeat(257)).is_err());
 /// ```
 pub fn validate_app_id(app_id: &str) -> Result<(), InvalidRequest> {
-    if app_id.is_empty() || app_id.len() > APP_ID_MAX_LEN {
-        return Err(InvalidRequest::new(
-            "app_id",
-            format!("must be 1 to {APP_ID_MAX_LEN} characters long"),
-        ));
-    }
-    if !app_id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    {
-        return Err(InvalidRequest::new(
-            "app_id",
-            "may only contain ASCII letters, digits, `-`, `_` and `.`",
-        ));
-    }
-    Ok(())
+    validate::uid("app_id", app_id)
 }
 
-/// A client for the Authentication API. Cheap to clone, `Send + Sync`.
+/// A client for the Authentication and Stream Authentication APIs. Cheap to clone,
+/// `Send + Sync`.
 #[derive(Clone)]
 pub struct AppPortalClient {
     client: Client,
@@ -115,11 +109,10 @@ impl fmt::Debug for AppPortalClient {
 
 impl AppPortalClient {
     /// A client authenticated with the bearer `token`, for the region named by the token's
-    /// suffix (see [`Region::from_token`]).
+    /// suffix (see [`Region::from_token`]), else [`DEFAULT_BASE_URL`] as the official
+    /// clients do.
     ///
-    /// Fails with [`Error::Config`] when the token names no known region: use
-    /// [`AppPortalClient::with_config`] with an explicit base URL then (e.g.
-    /// `https://api.svix.com`, or a self-hosted server).
+    /// Fails with [`Error::Config`] when the token is empty.
     pub fn new(token: SecretString) -> Result<Self, Error> {
         Self::with_config(token, ClientBuilder::new())
     }
@@ -127,16 +120,15 @@ impl AppPortalClient {
     /// A client with the caller's settings (base URL, transport, retry policy, timeouts,
     /// clock). A base URL set on `builder` wins over the token's region.
     pub fn with_config(token: SecretString, builder: ClientBuilder) -> Result<Self, Error> {
-        let mut builder = builder;
-        if !builder.has_base_url() {
-            let region = Region::from_token(&token).ok_or_else(|| {
-                Error::config(
-                    "the token names no region (`.us`, `.eu`, `.in`, `.ca` or `.au`): set a base URL, e.g. https://api.svix.com",
-                )
-            })?;
-            builder = builder.default_base_url(region.base_url());
+        if token.expose_secret().trim().is_empty() {
+            return Err(Error::config(
+                "the Svix API token is empty: pass the token from the dashboard's API Access \
+                 page (e.g. from SVIX_AUTH_TOKEN); its suffix (`.us`, `.eu`, …) picks the region",
+            ));
         }
+        let base = Region::from_token(&token).map_or(DEFAULT_BASE_URL, Region::base_url);
         let client = builder
+            .default_base_url(base)
             .provider("svix")
             .default_user_agent(concat!(
                 env!("CARGO_PKG_NAME"),
@@ -145,6 +137,7 @@ impl AppPortalClient {
             ))
             .error_parser(Arc::new(AppPortalErrorParser))
             .signer(Arc::new(HeaderSigner::bearer(token)?))
+            .signer(Arc::new(RetryCountSigner))
             .build()?;
         Ok(AppPortalClient { client })
     }
@@ -152,6 +145,19 @@ impl AppPortalClient {
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         self.client.base_url()
+    }
+
+    /// A POST with an idempotency key (the caller's, else a fresh `auto_<uuid v4>` shared by
+    /// every attempt of this call) and a request id.
+    fn post(&self, id: &'static str, path: String, options: &RequestOptions) -> Operation {
+        Operation::post(id, path)
+            .header(REQ_ID, request_id())
+            .idempotency(idempotency(options))
+    }
+
+    /// A GET with a request id.
+    fn get(&self, id: &'static str, path: String) -> Operation {
+        Operation::get(id, path).header(REQ_ID, request_id())
     }
 
     /// `v1.authentication.app-portal-access`: a magic link (and token) that lets your user
@@ -164,16 +170,14 @@ impl AppPortalClient {
     ) -> Result<AppPortalAccessOut, Error> {
         validate_app_id(app_id)?;
         let options = options.unwrap_or_default();
-        let op = Operation::post(
-            "v1.authentication.app-portal-access",
-            format!(
-                "/api/v1/auth/app-portal-access/{}/",
-                encode_path_segment(app_id)
-            ),
-        )
-        .json(body)?
-        .idempotency(idempotency(&options))
-        .sensitive();
+        let path = format!(
+            "/api/v1/auth/app-portal-access/{}",
+            encode_path_segment(app_id)
+        );
+        let op = self
+            .post("v1.authentication.app-portal-access", path, &options)
+            .json(body)?
+            .sensitive();
         self.client.send_json(op, &options).await
     }
 
@@ -187,21 +191,21 @@ impl AppPortalClient {
     ) -> Result<(), Error> {
         validate_app_id(app_id)?;
         let options = options.unwrap_or_default();
-        let op = Operation::post(
-            "v1.authentication.expire-all",
-            format!(
-                "/api/v1/auth/app/{}/expire-all/",
-                encode_path_segment(app_id)
-            ),
-        )
-        .json(body)?
-        .idempotency(idempotency(&options));
+        let path = format!(
+            "/api/v1/auth/app/{}/expire-all",
+            encode_path_segment(app_id)
+        );
+        let op = self
+            .post("v1.authentication.expire-all", path, &options)
+            .json(body)?;
         self.client.send_empty(op, &options).await
     }
 
     /// `v1.authentication.dashboard-access`: the older form of
     /// [`AppPortalClient::app_portal_access`] (no request body).
-    #[deprecated(note = "the API deprecates dashboard-access: use `app_portal_access` instead")]
+    #[deprecated(
+        note = "Svix removed dashboard-access from its API (2025-04-11); use `app_portal_access`"
+    )]
     pub async fn dashboard_access(
         &self,
         app_id: &str,
@@ -209,15 +213,13 @@ impl AppPortalClient {
     ) -> Result<DashboardAccessOut, Error> {
         validate_app_id(app_id)?;
         let options = options.unwrap_or_default();
-        let op = Operation::post(
-            "v1.authentication.dashboard-access",
-            format!(
-                "/api/v1/auth/dashboard-access/{}/",
-                encode_path_segment(app_id)
-            ),
-        )
-        .idempotency(idempotency(&options))
-        .sensitive();
+        let path = format!(
+            "/api/v1/auth/dashboard-access/{}",
+            encode_path_segment(app_id)
+        );
+        let op = self
+            .post("v1.authentication.dashboard-access", path, &options)
+            .sensitive();
         self.client.send_json(op, &options).await
     }
 
@@ -225,9 +227,194 @@ impl AppPortalClient {
     /// with (logging out other kinds of token fails).
     pub async fn logout(&self, options: Option<RequestOptions>) -> Result<(), Error> {
         let options = options.unwrap_or_default();
-        let op = Operation::post("v1.authentication.logout", "/api/v1/auth/logout/")
-            .idempotency(idempotency(&options));
+        let op = self.post(
+            "v1.authentication.logout",
+            "/api/v1/auth/logout".to_owned(),
+            &options,
+        );
         self.client.send_empty(op, &options).await
+    }
+
+    /// `v1.authentication.whoami`: the account behind this client's token. Retried on
+    /// 429/5xx.
+    pub async fn whoami(&self, options: Option<RequestOptions>) -> Result<WhoamiOut, Error> {
+        let options = options.unwrap_or_default();
+        let op = self.get("v1.authentication.whoami", "/api/v1/auth/whoami".to_owned());
+        self.client.send_json(op, &options).await
+    }
+
+    /// `v1.authentication.stream-portal-access`: a magic link (and token) for the portal of
+    /// stream `stream_id` (id or uid, 1 to 60 characters).
+    pub async fn stream_portal_access(
+        &self,
+        stream_id: &str,
+        body: &StreamPortalAccessIn,
+        options: Option<RequestOptions>,
+    ) -> Result<AppPortalAccessOut, Error> {
+        validate::stream_id("stream_id", stream_id)?;
+        body.validate()?;
+        let options = options.unwrap_or_default();
+        let path = format!(
+            "/api/v1/auth/stream-portal-access/{}",
+            encode_path_segment(stream_id)
+        );
+        let op = self
+            .post("v1.authentication.stream-portal-access", path, &options)
+            .json(body)?
+            .sensitive();
+        self.client.send_json(op, &options).await
+    }
+
+    /// `v1.authentication.stream-logout`: logs out the stream token this client is
+    /// authenticated with (logging out other kinds of token fails).
+    pub async fn stream_logout(&self, options: Option<RequestOptions>) -> Result<(), Error> {
+        let options = options.unwrap_or_default();
+        let op = self.post(
+            "v1.authentication.stream-logout",
+            "/api/v1/auth/stream-logout".to_owned(),
+            &options,
+        );
+        self.client.send_empty(op, &options).await
+    }
+
+    /// `v1.authentication.stream-expire-all`: expires every token of stream `stream_id`
+    /// (after `body.expiry` seconds, or only those of `body.session_ids`).
+    pub async fn stream_expire_all(
+        &self,
+        stream_id: &str,
+        body: &StreamTokenExpireIn,
+        options: Option<RequestOptions>,
+    ) -> Result<(), Error> {
+        validate::stream_id("stream_id", stream_id)?;
+        body.validate()?;
+        let options = options.unwrap_or_default();
+        let path = format!(
+            "/api/v1/auth/stream/{}/expire-all",
+            encode_path_segment(stream_id)
+        );
+        let op = self
+            .post("v1.authentication.stream-expire-all", path, &options)
+            .json(body)?;
+        self.client.send_empty(op, &options).await
+    }
+
+    /// `v1.authentication.get-poller-token`: the current poller token of endpoint
+    /// `endpoint_id` of application `app_id`. Retried on 429/5xx.
+    pub async fn get_poller_token(
+        &self,
+        app_id: &str,
+        endpoint_id: &str,
+        options: Option<RequestOptions>,
+    ) -> Result<ApiTokenOut, Error> {
+        validate_app_id(app_id)?;
+        validate::uid("endpoint_id", endpoint_id)?;
+        let options = options.unwrap_or_default();
+        let path = format!(
+            "/api/v1/auth/app/{}/poller/{}/token",
+            encode_path_segment(app_id),
+            encode_path_segment(endpoint_id)
+        );
+        let op = self
+            .get("v1.authentication.get-poller-token", path)
+            .sensitive();
+        self.client.send_json(op, &options).await
+    }
+
+    /// `v1.authentication.rotate-poller-token`: a new token that can only use the poller
+    /// API, for endpoint `endpoint_id` of application `app_id` (answer 201).
+    pub async fn rotate_poller_token(
+        &self,
+        app_id: &str,
+        endpoint_id: &str,
+        body: &RotatePollerTokenIn,
+        options: Option<RequestOptions>,
+    ) -> Result<ApiTokenOut, Error> {
+        validate_app_id(app_id)?;
+        validate::uid("endpoint_id", endpoint_id)?;
+        body.validate()?;
+        let options = options.unwrap_or_default();
+        let path = format!(
+            "/api/v1/auth/app/{}/poller/{}/token/rotate",
+            encode_path_segment(app_id),
+            encode_path_segment(endpoint_id)
+        );
+        let op = self
+            .post("v1.authentication.rotate-poller-token", path, &options)
+            .json(body)?
+            .expect_status(StatusCode::CREATED)
+            .sensitive();
+        self.client.send_json(op, &options).await
+    }
+
+    /// `v1.authentication.get-stream-poller-token`: the current poller token of sink
+    /// `sink_id` of stream `stream_id`. Retried on 429/5xx.
+    pub async fn get_stream_poller_token(
+        &self,
+        stream_id: &str,
+        sink_id: &str,
+        options: Option<RequestOptions>,
+    ) -> Result<ApiTokenOut, Error> {
+        validate::stream_id("stream_id", stream_id)?;
+        validate::stream_id("sink_id", sink_id)?;
+        let options = options.unwrap_or_default();
+        let path = format!(
+            "/api/v1/auth/stream/{}/sink/{}/poller/token",
+            encode_path_segment(stream_id),
+            encode_path_segment(sink_id)
+        );
+        let op = self
+            .get("v1.authentication.get-stream-poller-token", path)
+            .sensitive();
+        self.client.send_json(op, &options).await
+    }
+
+    /// `v1.authentication.rotate-stream-poller-token`: a new poller token for sink `sink_id`
+    /// of stream `stream_id` (answer 201).
+    pub async fn rotate_stream_poller_token(
+        &self,
+        stream_id: &str,
+        sink_id: &str,
+        body: &RotatePollerTokenIn,
+        options: Option<RequestOptions>,
+    ) -> Result<ApiTokenOut, Error> {
+        validate::stream_id("stream_id", stream_id)?;
+        validate::stream_id("sink_id", sink_id)?;
+        body.validate()?;
+        let options = options.unwrap_or_default();
+        let path = format!(
+            "/api/v1/auth/stream/{}/sink/{}/poller/token/rotate",
+            encode_path_segment(stream_id),
+            encode_path_segment(sink_id)
+        );
+        let op = self
+            .post(
+                "v1.authentication.rotate-stream-poller-token",
+                path,
+                &options,
+            )
+            .json(body)?
+            .expect_status(StatusCode::CREATED)
+            .sensitive();
+        self.client.send_json(op, &options).await
+    }
+
+    /// `v1.authentication.exchange-one-time-token`: exchanges a one-time token for a token
+    /// and its capabilities. Neither token is ever logged.
+    pub async fn exchange_one_time_token(
+        &self,
+        body: &OneTimeTokenIn,
+        options: Option<RequestOptions>,
+    ) -> Result<OneTimeTokenOut, Error> {
+        let options = options.unwrap_or_default();
+        let op = self
+            .post(
+                "v1.authentication.exchange-one-time-token",
+                "/api/v1/auth/one-time-token".to_owned(),
+                &options,
+            )
+            .json(body)?
+            .sensitive();
+        self.client.send_json(op, &options).await
     }
 }
 

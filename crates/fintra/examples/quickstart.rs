@@ -249,6 +249,7 @@ async fn snaptrade(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> Re
         "listUsers",
         format!("{:?}, after honouring Retry-After: 1 and re-signing", users),
     );
+    #[allow(deprecated)] // removed upstream 2024-07-16; the sandbox still serves it
     let jwt = client
         .encrypted_jwt(&user.user_id, &user.user_secret, None)
         .await?;

@@ -28,6 +28,9 @@
 //!   `Retry-After`, else the exhausted limit's `X-RateLimit-*-Reset`, else the body's
 //!   "Expected available in N seconds"); `registerUser`, `login`, `resetUserSecret` and
 //!   `deleteUser` are never repeated once they may have reached SnapTrade.
+//! * **Webhooks**: [`webhook::WebhookVerifier`] checks the `Signature` header (HMAC of the
+//!   canonical JSON body with the consumer key, constant-time) and the 300-second
+//!   `eventTimestamp` window, and returns a typed [`webhook::WebhookEvent`].
 //! * **Errors**: [`SnapTradeError::from_error`] decodes SnapTrade's failure bodies (status,
 //!   code, detail; raw body kept).
 //! * **Secrets**: the consumer key, user secrets (also when sent in a query) and login
@@ -58,6 +61,7 @@ mod client;
 mod error;
 mod models;
 pub mod signing;
+pub mod webhook;
 
 pub use client::{AuthMode, Credentials, DEFAULT_BASE_URL, SnapTradeClient};
 pub use error::{RateLimitClassifier, SnapTradeError, SnapTradeErrorParser};

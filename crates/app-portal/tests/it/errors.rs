@@ -1,8 +1,10 @@
 //! Every documented error status of every operation decodes into the spec's error bodies.
 
 use fintra_app_portal::{
-    AppPortalAccessIn, AppPortalClient, AppPortalError, ApplicationTokenExpireIn,
+    AppPortalAccessIn, AppPortalClient, AppPortalError, ApplicationTokenExpireIn, OneTimeTokenIn,
+    RotatePollerTokenIn, StreamPortalAccessIn, StreamTokenExpireIn,
 };
+use fintra_core::secret::SecretString;
 use fintra_core::{Error, RequestOptions, RetryPolicy};
 use http::StatusCode;
 use httpmock::prelude::*;
@@ -15,17 +17,58 @@ enum Op {
     ExpireAll,
     Dashboard,
     Logout,
+    Whoami,
+    StreamAccess,
+    StreamLogout,
+    StreamExpireAll,
+    GetPoller,
+    RotatePoller,
+    GetStreamPoller,
+    RotateStreamPoller,
+    OneTimeToken,
 }
 
-const OPS: [Op; 4] = [Op::Access, Op::ExpireAll, Op::Dashboard, Op::Logout];
+const OPS: [Op; 13] = [
+    Op::Access,
+    Op::ExpireAll,
+    Op::Dashboard,
+    Op::Logout,
+    Op::Whoami,
+    Op::StreamAccess,
+    Op::StreamLogout,
+    Op::StreamExpireAll,
+    Op::GetPoller,
+    Op::RotatePoller,
+    Op::GetStreamPoller,
+    Op::RotateStreamPoller,
+    Op::OneTimeToken,
+];
 
 impl Op {
     fn path(self) -> String {
         match self {
-            Op::Access => format!("/api/v1/auth/app-portal-access/{APP_ID}/"),
-            Op::ExpireAll => format!("/api/v1/auth/app/{APP_ID}/expire-all/"),
-            Op::Dashboard => format!("/api/v1/auth/dashboard-access/{APP_ID}/"),
-            Op::Logout => "/api/v1/auth/logout/".to_owned(),
+            Op::Access => format!("/api/v1/auth/app-portal-access/{APP_ID}"),
+            Op::ExpireAll => format!("/api/v1/auth/app/{APP_ID}/expire-all"),
+            Op::Dashboard => format!("/api/v1/auth/dashboard-access/{APP_ID}"),
+            Op::Logout => "/api/v1/auth/logout".to_owned(),
+            Op::Whoami => "/api/v1/auth/whoami".to_owned(),
+            Op::StreamAccess => "/api/v1/auth/stream-portal-access/strm_1".to_owned(),
+            Op::StreamLogout => "/api/v1/auth/stream-logout".to_owned(),
+            Op::StreamExpireAll => "/api/v1/auth/stream/strm_1/expire-all".to_owned(),
+            Op::GetPoller => format!("/api/v1/auth/app/{APP_ID}/poller/ep_1/token"),
+            Op::RotatePoller => format!("/api/v1/auth/app/{APP_ID}/poller/ep_1/token/rotate"),
+            Op::GetStreamPoller => "/api/v1/auth/stream/strm_1/sink/sink_1/poller/token".to_owned(),
+            Op::RotateStreamPoller => {
+                "/api/v1/auth/stream/strm_1/sink/sink_1/poller/token/rotate".to_owned()
+            }
+            Op::OneTimeToken => "/api/v1/auth/one-time-token".to_owned(),
+        }
+    }
+
+    fn method(self) -> httpmock::Method {
+        match self {
+            Op::Whoami | Op::GetPoller | Op::GetStreamPoller => GET,
+            _ => POST,
         }
     }
 
@@ -44,6 +87,37 @@ impl Op {
             #[allow(deprecated)]
             Op::Dashboard => client.dashboard_access(APP_ID, opts).await.map(drop),
             Op::Logout => client.logout(opts).await,
+            Op::Whoami => client.whoami(opts).await.map(drop),
+            Op::StreamAccess => client
+                .stream_portal_access("strm_1", &StreamPortalAccessIn::new(), opts)
+                .await
+                .map(drop),
+            Op::StreamLogout => client.stream_logout(opts).await,
+            Op::StreamExpireAll => {
+                client
+                    .stream_expire_all("strm_1", &StreamTokenExpireIn::new(), opts)
+                    .await
+            }
+            Op::GetPoller => client
+                .get_poller_token(APP_ID, "ep_1", opts)
+                .await
+                .map(drop),
+            Op::RotatePoller => client
+                .rotate_poller_token(APP_ID, "ep_1", &RotatePollerTokenIn::new(), opts)
+                .await
+                .map(drop),
+            Op::GetStreamPoller => client
+                .get_stream_poller_token("strm_1", "sink_1", opts)
+                .await
+                .map(drop),
+            Op::RotateStreamPoller => client
+                .rotate_stream_poller_token("strm_1", "sink_1", &RotatePollerTokenIn::new(), opts)
+                .await
+                .map(drop),
+            Op::OneTimeToken => client
+                .exchange_one_time_token(&OneTimeTokenIn::new(SecretString::from("ott_1")), opts)
+                .await
+                .map(drop),
         }
     }
 }
@@ -83,7 +157,7 @@ async fn http_error_out_for_every_status_and_operation() {
             let body = format!(r#"{{"code":"{code}","detail":"{detail}"}}"#);
             let mock = server
                 .mock_async(|when, then| {
-                    when.method(POST).path(op.path());
+                    when.method(op.method()).path(op.path());
                     then.status(status)
                         .header("content-type", "application/json")
                         .body(body.clone());
@@ -119,7 +193,7 @@ async fn validation_error_for_422_on_every_operation() {
     for op in OPS {
         let mock = server
             .mock_async(|when, then| {
-                when.method(POST).path(op.path());
+                when.method(op.method()).path(op.path());
                 then.status(422).body(body);
             })
             .await;

@@ -3,10 +3,12 @@
 // Test helpers panic on setup failures, like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
+mod current;
 mod errors;
 mod operations;
 mod retries;
 mod secrets;
+mod webhook;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

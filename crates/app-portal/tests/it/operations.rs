@@ -21,7 +21,7 @@ async fn app_portal_access_request_and_response() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path(format!("/api/v1/auth/app-portal-access/{APP_ID}/"))
+                .path(format!("/api/v1/auth/app-portal-access/{APP_ID}"))
                 .is_true(|r: &HttpMockRequest| r.uri().query().is_none())
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header("content-type", "application/json")
@@ -54,7 +54,7 @@ async fn app_portal_access_sends_the_newer_optional_fields_and_ignores_unknown_k
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path("/api/v1/auth/app-portal-access/unique-app-identifier/")
+                .path("/api/v1/auth/app-portal-access/unique-app-identifier")
                 .json_body(json!({
                     "application": {"name": "My first application", "throttleRate": 1,
                                     "uid": "unique-identifier", "metadata": {}},
@@ -97,7 +97,7 @@ async fn empty_access_body_is_an_empty_object() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path(format!("/api/v1/auth/app-portal-access/{APP_ID}/"))
+                .path(format!("/api/v1/auth/app-portal-access/{APP_ID}"))
                 .body("{}");
             then.status(200).body(ACCESS_OUT);
         })
@@ -116,7 +116,7 @@ async fn expire_all_request_and_204() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path(format!("/api/v1/auth/app/{APP_ID}/expire-all/"))
+                .path(format!("/api/v1/auth/app/{APP_ID}/expire-all"))
                 .is_true(|r: &HttpMockRequest| r.uri().query().is_none())
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header("content-type", "application/json")
@@ -140,7 +140,7 @@ async fn expire_all_with_session_ids() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path(format!("/api/v1/auth/app/{APP_ID}/expire-all/"))
+                .path(format!("/api/v1/auth/app/{APP_ID}/expire-all"))
                 .json_body(json!({"expiry": 60, "sessionIds": ["user_1FB8"]}));
             then.status(204);
         })
@@ -160,7 +160,7 @@ async fn dashboard_access_request_has_no_body() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path(format!("/api/v1/auth/dashboard-access/{APP_ID}/"))
+                .path(format!("/api/v1/auth/dashboard-access/{APP_ID}"))
                 .is_true(|r: &HttpMockRequest| r.uri().query().is_none())
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header("accept", "application/json")
@@ -190,7 +190,7 @@ async fn logout_request_and_204() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path("/api/v1/auth/logout/")
+                .path("/api/v1/auth/logout")
                 .is_true(|r: &HttpMockRequest| r.uri().query().is_none())
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header_missing("content-type")
@@ -210,7 +210,7 @@ async fn callers_key_is_sent_as_is() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path("/api/v1/auth/logout/")
+                .path("/api/v1/auth/logout")
                 .header("idempotency-key", "logout-2024-05-08");
             then.status(204);
         })
@@ -229,7 +229,7 @@ async fn each_call_gets_its_own_auto_key() {
     let s = script.clone();
     server
         .mock_async(move |when, then| {
-            when.method(POST).path("/api/v1/auth/logout/");
+            when.method(POST).path("/api/v1/auth/logout");
             then.respond_with(move |r| s.respond(r));
         })
         .await;
@@ -304,9 +304,18 @@ fn base_url_comes_from_the_token_region_unless_set() {
     )
     .unwrap();
     assert_eq!(explicit.base_url(), "https://svix.internal.example");
-    let err = AppPortalClient::new(SecretString::from("testsk_no_region")).unwrap_err();
-    assert!(matches!(err, fintra_core::Error::Config(_)), "{err:?}");
-    assert!(!err.to_string().contains("testsk_no_region"));
+    // No region suffix: the official clients' fallback.
+    let none = AppPortalClient::new(SecretString::from("testsk_no_region")).unwrap();
+    assert_eq!(none.base_url(), "https://api.svix.com");
+    assert_eq!(fintra_app_portal::DEFAULT_BASE_URL, "https://api.svix.com");
+    // An empty token says so (not "names no region").
+    for empty in ["", "  "] {
+        let err = AppPortalClient::new(SecretString::from(empty)).unwrap_err();
+        assert!(matches!(err, fintra_core::Error::Config(_)), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("token is empty"), "{text}");
+        assert!(!text.contains("region ("), "{text}");
+    }
     let ok = AppPortalClient::with_config(
         SecretString::from("testsk_no_region"),
         ClientBuilder::new().base_url("https://api.svix.com"),

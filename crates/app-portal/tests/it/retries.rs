@@ -26,7 +26,7 @@ async fn auto_key_is_the_same_on_every_retry_of_5xx_and_429() {
     let mock = server
         .mock_async(move |when, then| {
             when.method(POST)
-                .path(format!("/api/v1/auth/app-portal-access/{APP_ID}/"));
+                .path(format!("/api/v1/auth/app-portal-access/{APP_ID}"));
             then.respond_with(move |r| s.respond(r));
         })
         .await;
@@ -64,7 +64,7 @@ async fn callers_key_is_never_overridden_and_is_reused_on_retries() {
     let mock = server
         .mock_async(move |when, then| {
             when.method(POST)
-                .path(format!("/api/v1/auth/app/{APP_ID}/expire-all/"));
+                .path(format!("/api/v1/auth/app/{APP_ID}/expire-all"));
             then.respond_with(move |r| s.respond(r));
         })
         .await;
@@ -93,7 +93,7 @@ async fn client_errors_are_not_retried() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST).path("/api/v1/auth/logout/");
+            when.method(POST).path("/api/v1/auth/logout");
             then.status(409)
                 .body(r#"{"code":"conflict","detail":"A conflict has occurred"}"#);
         })
@@ -108,7 +108,7 @@ async fn persistent_5xx_gives_up_after_the_policy_attempts() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST).path("/api/v1/auth/logout/");
+            when.method(POST).path("/api/v1/auth/logout");
             then.status(500)
                 .body(r#"{"code":"server_error","detail":"Internal Server Error"}"#);
         })
@@ -139,7 +139,7 @@ async fn timeouts_are_retried_with_the_same_key() {
     assert_eq!(requests.len(), 3);
     assert_eq!(
         requests[0].uri(),
-        "https://api.eu.svix.com/api/v1/auth/logout/"
+        "https://api.eu.svix.com/api/v1/auth/logout"
     );
     let keys: Vec<_> = requests
         .iter()

@@ -8,6 +8,8 @@
 //! freshness check.
 
 #![allow(clippy::unwrap_used)]
+// `encrypted_jwt` is deprecated (removed upstream 2024-07-16) but the sandbox still serves it.
+#![allow(deprecated)]
 
 mod app_portal;
 mod connect_components;

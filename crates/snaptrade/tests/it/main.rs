@@ -12,6 +12,7 @@ mod errors;
 mod operations;
 mod retries;
 mod secrets;
+mod webhook;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
