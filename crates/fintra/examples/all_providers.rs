@@ -25,13 +25,11 @@ async fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     };
     // Display says what failed, each source why (`{error:?}` shows every field).
-    eprint!("error: {error}");
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        eprint!(": {cause}");
-        source = cause.source();
-    }
-    eprintln!();
+    let causes = std::iter::successors(std::error::Error::source(&error), |e| e.source());
+    eprintln!(
+        "error: {error}{}",
+        causes.map(|c| format!(": {c}")).collect::<String>()
+    );
     ExitCode::FAILURE
 }
 

@@ -301,6 +301,19 @@ async fn app_portal_link_example() {
         &names,
     );
 
+    // The sandbox token has no region suffix, so without a base URL the client cannot be
+    // built: one line of Display (not `Config("…")`), status 1, no request.
+    let no_base_url = [token.clone(), ("SVIX_APP_ID", "app_example".to_owned())];
+    let out = run(binary.clone(), &no_base_url).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: configuration error: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(sandbox.stats().total(), 0);
+
     let vars = [
         token,
         ("SVIX_APP_ID", "app_example".to_owned()),
