@@ -15,7 +15,18 @@ use fintra_core::ClientBuilder;
 use fintra_core::secret::{ExposeSecret, SecretString};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
+    run().await.unwrap_or_else(|error| {
+        let causes = std::iter::successors(error.source(), |e| e.source());
+        eprintln!(
+            "error: {error}{}",
+            causes.map(|c| format!(": {c}")).collect::<String>()
+        );
+        ExitCode::FAILURE
+    })
+}
+
+async fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let [Ok(token), Ok(app_id)] = ["SVIX_AUTH_TOKEN", "SVIX_APP_ID"].map(std::env::var) else {
         eprintln!(
             "error: missing configuration: set SVIX_AUTH_TOKEN and SVIX_APP_ID \

@@ -22,7 +22,18 @@ const USAGE: &str = "set FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET, FINICITY_
 FINICITY_CUSTOMER_ID and FINICITY_INSTITUTION_ID (FINTRA_FINICITY_BASE_URL optional)";
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
+    run().await.unwrap_or_else(|error| {
+        let causes = std::iter::successors(error.source(), |e| e.source());
+        eprintln!(
+            "error: {error}{}",
+            causes.map(|c| format!(": {c}")).collect::<String>()
+        );
+        ExitCode::FAILURE
+    })
+}
+
+async fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let ids = ["FINICITY_CUSTOMER_ID", "FINICITY_INSTITUTION_ID"].map(std::env::var);
     let (Some(credentials), [Ok(customer_id), Ok(institution_id)]) = (Credentials::from_env(), ids)
     else {

@@ -20,7 +20,18 @@ const USAGE: &str = "set FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET and FINICI
 (FINTRA_FINICITY_BASE_URL optional)";
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
+    run().await.unwrap_or_else(|error| {
+        let causes = std::iter::successors(error.source(), |e| e.source());
+        eprintln!(
+            "error: {error}{}",
+            causes.map(|c| format!(": {c}")).collect::<String>()
+        );
+        ExitCode::FAILURE
+    })
+}
+
+async fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let Some(credentials) = Credentials::from_env() else {
         eprintln!("error: missing configuration: {USAGE}");
         return Ok(ExitCode::from(2));

@@ -3,6 +3,7 @@
 //! FINTRA_FINICITY_BASE_URL, FINTRA_APP_PORTAL_BASE_URL and FINTRA_SNAPTRADE_BASE_URL
 //! variables at another server.
 
+use std::process::ExitCode;
 use std::time::SystemTime;
 
 use fintra::app_portal::{AppPortalAccessIn, AppPortalClient};
@@ -19,7 +20,20 @@ fn base_url(var: &str, sandbox_path: &str) -> String {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), fintra::Error> {
+async fn main() -> ExitCode {
+    let Err(error) = run().await else {
+        return ExitCode::SUCCESS;
+    };
+    // Display says what failed, each source why (`{error:?}` shows every field).
+    let causes = std::iter::successors(std::error::Error::source(&error), |e| e.source());
+    eprintln!(
+        "error: {error}{}",
+        causes.map(|c| format!(": {c}")).collect::<String>()
+    );
+    ExitCode::FAILURE
+}
+
+async fn run() -> Result<(), fintra::Error> {
     // The sandbox's public demo credentials (`cargo run -p fintra-sandbox` prints them).
     let finicity = finicity::FinicityClient::with_config(
         finicity::Credentials::new(

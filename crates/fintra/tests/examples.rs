@@ -180,6 +180,50 @@ async fn all_providers_example_calls_every_provider_of_the_sandbox() {
     sandbox.shutdown().await;
 }
 
+/// A loopback URL where nothing listens.
+fn closed_port_url(path: &str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}{path}")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_providers_example_prints_the_error_and_its_causes() {
+    let binary = example_binary("fintra", "all_providers");
+    let out = run(
+        binary.clone(),
+        &[("FINTRA_FINICITY_BASE_URL", closed_port_url("/finicity"))],
+    )
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout), "");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // The OS's reason, from the end of the source chain.
+    assert!(stderr.contains("Connection refused"), "{stderr}");
+
+    // The first three providers succeed, then SnapTrade's base URL is rejected.
+    let sandbox = Sandbox::start().await.unwrap();
+    let out = run(
+        binary,
+        &[
+            ("FINTRA_FINICITY_BASE_URL", sandbox.finicity_url()),
+            ("FINTRA_APP_PORTAL_BASE_URL", sandbox.app_portal_url()),
+            ("FINTRA_SNAPTRADE_BASE_URL", "not a url".to_owned()),
+        ],
+    )
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout).lines().count(), 3);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains("base URL"), "{stderr}");
+    assert_eq!(sandbox.stats().total(), 3);
+    sandbox.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn finicity_create_token_example() {
     let binary = example_binary("fintra-finicity", "create_token");
@@ -256,6 +300,19 @@ async fn app_portal_link_example() {
         &run(binary.clone(), std::slice::from_ref(&token)).await,
         &names,
     );
+
+    // The sandbox token has no region suffix, so without a base URL the client cannot be
+    // built: one line of Display (not `Config("…")`), status 1, no request.
+    let no_base_url = [token.clone(), ("SVIX_APP_ID", "app_example".to_owned())];
+    let out = run(binary.clone(), &no_base_url).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: configuration error: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(sandbox.stats().total(), 0);
 
     let vars = [
         token,

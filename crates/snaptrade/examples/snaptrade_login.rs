@@ -15,7 +15,18 @@ use fintra_core::secret::{ExposeSecret, SecretString};
 use fintra_snaptrade::{Credentials, LoginResponse, RegisterUserRequest, SnapTradeClient};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
+    run().await.unwrap_or_else(|error| {
+        let causes = std::iter::successors(error.source(), |e| e.source());
+        eprintln!(
+            "error: {error}{}",
+            causes.map(|c| format!(": {c}")).collect::<String>()
+        );
+        ExitCode::FAILURE
+    })
+}
+
+async fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let vars = ["SNAPTRADE_CLIENT_ID", "SNAPTRADE_CONSUMER_KEY"].map(std::env::var);
     let [Ok(client_id), Ok(key)] = vars else {
         eprintln!(
