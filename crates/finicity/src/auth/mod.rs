@@ -58,7 +58,7 @@ pub(crate) use owner::{AuthParts, shared_state};
 pub use owner::{CachedToken, FinicityAuth};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use redis_store::{RedisStore, budget_key};
+pub use redis_store::{RedisAdmin, RedisStore, TokenInfo, budget_key};
 pub use settings::{MAX_LOCKOUT_THRESHOLD, TOKEN_LIFETIME, TokenSettings};
 pub use source::{CredentialsSource, EnvSecretSource, FileSecretSource, secret_fingerprint};
 pub use store::{

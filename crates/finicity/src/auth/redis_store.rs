@@ -514,37 +514,17 @@ impl AuthStore for RedisStore {
 
     fn budget(&self) -> BoxFuture<'_, Result<BudgetRecord, StoreError>> {
         Box::pin(async move {
-            let (failures, in_flight, locked, last): (
-                Option<u32>,
-                Option<u32>,
-                Option<u32>,
-                Option<u64>,
-            ) = self
-                .con()
-                .hmget(
-                    &self.inner.keys.budget,
-                    &["failures", "in_flight", "locked", "last_ms"],
-                )
+            read_budget(&mut self.con(), &self.inner.keys)
                 .await
-                .map_err(|e| self.err(e))?;
-            Ok(BudgetRecord {
-                failures: failures.unwrap_or(0),
-                in_flight: in_flight.unwrap_or(0),
-                locked: locked == Some(1),
-                last_attempt_at: last.map(from_millis),
-            })
+                .map_err(|e| self.err(e))
         })
     }
 
     fn reset_budget(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
-            // In-flight slots of crashed processes would never settle: the reset clears them.
-            let _: () = self
-                .con()
-                .del(&self.inner.keys.budget)
+            reset_budget(&mut self.con(), &self.inner.keys)
                 .await
-                .map_err(|e| self.err(e))?;
-            Ok(())
+                .map_err(|e| self.err(e))
         })
     }
 
@@ -577,23 +557,161 @@ impl AuthStore for RedisStore {
 
     fn rotation(&self) -> BoxFuture<'_, Result<Option<RotationRecord>, StoreError>> {
         Box::pin(async move {
-            let (at, fp, prev, grace): (Option<u64>, Option<String>, Option<String>, Option<u64>) =
-                self.con()
-                    .hmget(
-                        &self.inner.keys.rotation,
-                        &["at_ms", "fp", "prev_fp", "grace_ms"],
-                    )
-                    .await
-                    .map_err(|e| self.err(e))?;
-            let (Some(at), Some(fingerprint)) = (at, fp) else {
-                return Ok(None);
-            };
-            Ok(Some(RotationRecord {
-                rotated_at: from_millis(at),
-                fingerprint,
-                previous_fingerprint: prev.filter(|p| !p.is_empty()),
-                grace_until: grace.filter(|g| *g > 0).map(from_millis),
-            }))
+            read_rotation(&mut self.con(), &self.inner.keys)
+                .await
+                .map_err(|e| self.err(e))
+        })
+    }
+}
+
+async fn read_budget(
+    con: &mut ConnectionManager,
+    keys: &Keys,
+) -> Result<BudgetRecord, redis::RedisError> {
+    let (failures, in_flight, locked, last): (Option<u32>, Option<u32>, Option<u32>, Option<u64>) =
+        con.hmget(
+            &keys.budget,
+            &["failures", "in_flight", "locked", "last_ms"],
+        )
+        .await?;
+    Ok(BudgetRecord {
+        failures: failures.unwrap_or(0),
+        in_flight: in_flight.unwrap_or(0),
+        locked: locked == Some(1),
+        last_attempt_at: last.map(from_millis),
+    })
+}
+
+/// Clears the budget, including the in-flight slots of crashed processes (they would never
+/// settle) and the account-locked mark.
+async fn reset_budget(con: &mut ConnectionManager, keys: &Keys) -> Result<(), redis::RedisError> {
+    con.del(&keys.budget).await
+}
+
+async fn read_rotation(
+    con: &mut ConnectionManager,
+    keys: &Keys,
+) -> Result<Option<RotationRecord>, redis::RedisError> {
+    let (at, fp, prev, grace): (Option<u64>, Option<String>, Option<String>, Option<u64>) = con
+        .hmget(&keys.rotation, &["at_ms", "fp", "prev_fp", "grace_ms"])
+        .await?;
+    let (Some(at), Some(fingerprint)) = (at, fp) else {
+        return Ok(None);
+    };
+    Ok(Some(RotationRecord {
+        rotated_at: from_millis(at),
+        fingerprint,
+        previous_fingerprint: prev.filter(|p| !p.is_empty()),
+        grace_until: grace.filter(|g| *g > 0).map(from_millis),
+    }))
+}
+
+/// What Redis records about the fleet's token, without the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The generation number.
+    pub generation: u64,
+    /// When CreateToken returned it.
+    pub issued_at: SystemTime,
+    /// How long Redis keeps it (its TTL), if it has one.
+    pub ttl: Option<Duration>,
+}
+
+/// Operator access to a partner's state in Redis, without any credential: the budget (read
+/// and reset), the rotation record and the token's metadata (never the token, which is
+/// sealed anyway). Used by the `fintra` CLI.
+#[derive(Clone)]
+pub struct RedisAdmin {
+    con: ConnectionManager,
+    url: String,
+    keys: Keys,
+}
+
+impl fmt::Debug for RedisAdmin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisAdmin")
+            .field("url", &self.url)
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisAdmin {
+    /// Connects to `url` for `partner_id`.
+    pub async fn connect(url: &str, partner_id: &str) -> Result<Self, StoreError> {
+        let shown = display_url(url);
+        let fail = |e: redis::RedisError| StoreError {
+            store: shown.clone(),
+            reason: e.to_string(),
+        };
+        let client = redis::Client::open(url).map_err(fail)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_number_of_retries(1);
+        let con = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(fail)?;
+        Ok(RedisAdmin {
+            con,
+            url: shown,
+            keys: Keys::new(partner_id),
+        })
+    }
+
+    fn err(&self, e: redis::RedisError) -> StoreError {
+        StoreError {
+            store: self.url.clone(),
+            reason: e.to_string(),
+        }
+    }
+
+    /// The Redis URL, without a password.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The budget key.
+    pub fn budget_key(&self) -> &str {
+        &self.keys.budget
+    }
+
+    /// The budget as recorded.
+    pub async fn budget(&self) -> Result<BudgetRecord, StoreError> {
+        read_budget(&mut self.con.clone(), &self.keys)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    /// Resets the budget (see the runbook before doing this).
+    pub async fn reset_budget(&self) -> Result<(), StoreError> {
+        reset_budget(&mut self.con.clone(), &self.keys)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    /// The last recorded rotation.
+    pub async fn rotation(&self) -> Result<Option<RotationRecord>, StoreError> {
+        read_rotation(&mut self.con.clone(), &self.keys)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    /// The token's metadata, if a token is stored.
+    pub async fn token_info(&self) -> Result<Option<TokenInfo>, StoreError> {
+        let mut con = self.con.clone();
+        let (generation, issued): (Option<u64>, Option<u64>) = con
+            .hmget(&self.keys.token, &["gen", "issued_ms"])
+            .await
+            .map_err(|e| self.err(e))?;
+        let ttl_ms: i64 = con.pttl(&self.keys.token).await.map_err(|e| self.err(e))?;
+        Ok(match (generation, issued) {
+            (Some(generation), Some(issued)) => Some(TokenInfo {
+                generation,
+                issued_at: from_millis(issued),
+                ttl: u64::try_from(ttl_ms).ok().map(Duration::from_millis),
+            }),
+            _ => None,
         })
     }
 }
