@@ -47,6 +47,8 @@
 
 mod failure;
 mod owner;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod settings;
 mod source;
 mod store;
@@ -54,6 +56,9 @@ mod store;
 pub use failure::{AuthFailure, BudgetLocation, RejectedCredential};
 pub(crate) use owner::{AuthParts, shared_state};
 pub use owner::{CachedToken, FinicityAuth};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_store::{RedisAdmin, RedisStore, TokenInfo, budget_key};
 pub use settings::{MAX_LOCKOUT_THRESHOLD, TOKEN_LIFETIME, TokenSettings};
 pub use source::{CredentialsSource, EnvSecretSource, FileSecretSource, secret_fingerprint};
 pub use store::{

@@ -447,6 +447,7 @@ impl FinicityAuth {
                     previous_fingerprint: grace.then(|| fingerprint(&inner.secret())),
                     grace_until: grace.then(|| now + ROTATION_GRACE),
                 };
+                inner.shared.store.rekey(&new_secret);
                 *inner.secret.write().unwrap_or_else(PoisonError::into_inner) = new_secret;
                 if let Err(e) = inner.shared.store.record_rotation(record).await {
                     tracing::error!(
@@ -687,6 +688,7 @@ impl Inner {
                     tracing::info!(
                         "loaded the rotated Finicity partner secret from the credentials source"
                     );
+                    self.shared.store.rekey(&fresh);
                     *self.secret.write().unwrap_or_else(PoisonError::into_inner) = fresh;
                     return Ok(());
                 }

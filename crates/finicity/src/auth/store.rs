@@ -158,6 +158,11 @@ impl Backoff {
 pub trait AuthStore: Send + Sync + fmt::Debug {
     /// Where the budget is recorded and the command that resets it.
     fn location(&self) -> BudgetLocation;
+    /// Called when this process's partner secret changed (a rotation), for stores that
+    /// derive keys from it. Does nothing by default.
+    fn rekey(&self, partner_secret: &SecretString) {
+        let _ = partner_secret;
+    }
     /// A short name, e.g. `in-process` or `redis://host:port`.
     fn name(&self) -> String;
     /// The current token, if any.

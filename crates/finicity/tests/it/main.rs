@@ -7,5 +7,7 @@ mod errors;
 mod lockout;
 mod operations;
 mod redaction;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod support;
 mod token;
