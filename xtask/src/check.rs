@@ -134,6 +134,7 @@ fn run_step(step: Step, root: &Path, manifest_path: &Path) -> Result<(), Error> 
 /// `publish = false`) can be published to crates.io:
 ///
 /// * `description`, `license` (or `license-file`) and `repository` are set;
+/// * `[package.metadata.docs.rs]` has `all-features = true`;
 /// * every normal/build dependency on another member has a version
 ///   requirement that the member's current version satisfies, and that
 ///   member is itself publishable;
@@ -158,6 +159,12 @@ pub fn check_manifests(meta: &Metadata) -> Result<(), Error> {
         }
         if missing(&pkg.repository) {
             problems.push(format!("{name}: missing `repository`"));
+        }
+        if !pkg.docs_rs_all_features {
+            problems.push(format!(
+                "{name}: docs.rs would document default features only: add \
+                 `[package.metadata.docs.rs]` with `all-features = true`"
+            ));
         }
         for dep in &pkg.dependencies {
             if dep.name == *name {
@@ -244,6 +251,31 @@ mod tests {
         assert!(err.contains("mid: missing `description`"), "{err}");
         assert!(err.contains("mid: missing `license`"), "{err}");
         assert!(err.contains("top: missing `repository`"), "{err}");
+    }
+
+    #[test]
+    fn docs_rs_must_document_every_feature() {
+        let json = SAMPLE_METADATA.replacen(
+            r#""metadata": {"docs": {"rs": {"all-features": true}}}"#,
+            r#""metadata": {"docs": {"rs": {"all-features": false}}}"#,
+            1,
+        );
+        let err = check_manifests(&meta(&json)).unwrap_err().to_string();
+        assert!(err.contains("1 manifest problem(s)"), "{err}");
+        assert!(
+            err.contains(
+                "top: docs.rs would document default features only: add \
+                 `[package.metadata.docs.rs]` with `all-features = true`"
+            ),
+            "{err}"
+        );
+        let json = SAMPLE_METADATA.replacen(
+            r#""metadata": {"docs": {"rs": {"all-features": true}}},"#,
+            "",
+            3,
+        );
+        let err = check_manifests(&meta(&json)).unwrap_err().to_string();
+        assert!(err.contains("3 manifest problem(s)"), "{err}");
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub struct Package {
     pub repository: Option<String>,
     /// All dependency declarations.
     pub dependencies: Vec<Dependency>,
+    /// `[package.metadata.docs.rs] all-features = true`: docs.rs documents
+    /// every feature.
+    pub docs_rs_all_features: bool,
     /// `[features]`: each feature and what it enables (`"dep:x"`, `"x/f"`,
     /// `"x?/f"` or another feature of the package).
     pub features: BTreeMap<String, Vec<String>>,
@@ -187,8 +190,13 @@ fn parse_package(pkg: &Value) -> Result<Package, Error> {
             )));
         }
     };
+    let docs_rs_all_features = pkg
+        .pointer("/metadata/docs/rs/all-features")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     Ok(Package {
         publishable,
+        docs_rs_all_features,
         features,
         description: str_field(pkg, "description"),
         license: str_field(pkg, "license"),
@@ -400,6 +408,7 @@ pub(crate) mod tests {
     pub(crate) const SAMPLE_METADATA: &str = r#"{
       "packages": [
         {"name": "top", "version": "0.2.0", "publish": null,
+         "metadata": {"docs": {"rs": {"all-features": true}}},
          "description": "Top", "license": "MIT", "license_file": null,
          "repository": "https://example.com/r",
          "dependencies": [
@@ -413,6 +422,7 @@ pub(crate) mod tests {
            {"name": "core", "req": "*", "kind": null, "path": "/w/core"}
          ]},
         {"name": "mid", "version": "0.2.0", "publish": null,
+         "metadata": {"docs": {"rs": {"all-features": true}}},
          "description": "Mid", "license": null, "license_file": "LICENSE",
          "repository": "https://example.com/r",
          "dependencies": [
@@ -420,6 +430,7 @@ pub(crate) mod tests {
            {"name": "top", "req": "*", "kind": "dev", "path": "/w/top"}
          ]},
         {"name": "core", "version": "0.2.0", "publish": null,
+         "metadata": {"docs": {"rs": {"all-features": true}}},
          "description": "Core", "license": "MIT", "license_file": null,
          "repository": "https://example.com/r",
          "dependencies": [
@@ -439,6 +450,8 @@ pub(crate) mod tests {
         assert_eq!(meta.packages.len(), 5);
         let top = meta.package("top").unwrap();
         assert!(top.publishable);
+        assert!(top.docs_rs_all_features);
+        assert!(!meta.package("private").unwrap().docs_rs_all_features);
         assert_eq!(top.description.as_deref(), Some("Top"));
         assert_eq!(
             top.dependencies[1],

@@ -36,21 +36,24 @@ impl Found {
 /// `apt-get` available, installs it (`apt-get update -qq && apt-get install
 /// -y -qq redis-server`); otherwise fails with [`missing_message`].
 pub fn ensure() -> Result<Found, Error> {
-    let path_var = std::env::var_os("PATH");
-    if let Some(found) = find_on_path(PROGRAM, path_var.as_deref()) {
+    ensure_in(std::env::var_os("PATH").as_deref(), is_root())
+}
+
+/// [`ensure`] with the `PATH` value and the root check given.
+fn ensure_in(path_var: Option<&OsStr>, root: bool) -> Result<Found, Error> {
+    if let Some(found) = find_on_path(PROGRAM, path_var) {
         return Ok(Found::OnPath(found));
     }
-    let has_apt = find_on_path("apt-get", path_var.as_deref()).is_some();
-    let root = is_root();
-    if !(root && has_apt) {
-        return Err(Error::new(missing_message(root, has_apt)));
-    }
+    let apt_get = find_on_path("apt-get", path_var);
+    let (true, Some(apt_get)) = (root, &apt_get) else {
+        return Err(Error::new(missing_message(root, apt_get.is_some())));
+    };
     println!("{PROGRAM} not found on PATH; installing it with apt-get (running as root)");
     for args in [
         &["update", "-qq"][..],
         &["install", "-y", "-qq", "redis-server"][..],
     ] {
-        let mut apt = Command::new("apt-get");
+        let mut apt = Command::new(apt_get);
         apt.args(args).env("DEBIAN_FRONTEND", "noninteractive");
         cmd::run(&mut apt).map_err(|e| {
             Error::new(format!(
@@ -59,7 +62,7 @@ pub fn ensure() -> Result<Found, Error> {
             ))
         })?;
     }
-    find_on_path(PROGRAM, std::env::var_os("PATH").as_deref())
+    find_on_path(PROGRAM, path_var)
         .map(Found::Installed)
         .ok_or_else(|| {
             Error::new(format!(
@@ -178,6 +181,72 @@ mod tests {
     fn missing_or_empty_path_finds_nothing() {
         assert_eq!(find_on_path(PROGRAM, None), None);
         assert_eq!(find_on_path(PROGRAM, Some(OsStr::new(""))), None);
+    }
+
+    /// A fake `apt-get` in `dir` that logs its arguments and, for `install`,
+    /// puts an executable `redis-server` next to itself (or fails with
+    /// `exit_status` when it is not 0).
+    #[cfg(unix)]
+    fn fake_apt_get(dir: &TempDir, exit_status: u32) {
+        let script = format!(
+            "#!/bin/sh\n\
+             echo \"$DEBIAN_FRONTEND $*\" >> \"$(dirname \"$0\")/apt.log\"\n\
+             [ {exit_status} -eq 0 ] || exit {exit_status}\n\
+             if [ \"$1\" = install ]; then\n\
+               printf '#!/bin/sh\\n' > \"$(dirname \"$0\")/redis-server\"\n\
+               chmod +x \"$(dirname \"$0\")/redis-server\"\n\
+             fi\n"
+        );
+        let path = dir.file("apt-get", 0o755);
+        std::fs::write(path, script).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn installs_with_apt_get_when_root() {
+        let dir = TempDir::new("apt-root");
+        fake_apt_get(&dir, 0);
+        let path = std::env::join_paths([&dir.0]).unwrap();
+        let found = ensure_in(Some(&path), true).unwrap();
+        assert_eq!(found, Found::Installed(dir.0.join(PROGRAM)));
+        let log = std::fs::read_to_string(dir.0.join("apt.log")).unwrap();
+        assert_eq!(
+            log,
+            "noninteractive update -qq\nnoninteractive install -y -qq redis-server\n"
+        );
+        // Found on PATH now: no second install.
+        assert_eq!(
+            ensure_in(Some(&path), true).unwrap(),
+            Found::OnPath(dir.0.join(PROGRAM))
+        );
+        let log = std::fs::read_to_string(dir.0.join("apt.log")).unwrap();
+        assert_eq!(log.lines().count(), 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn does_not_install_unless_root() {
+        let dir = TempDir::new("apt-user");
+        fake_apt_get(&dir, 0);
+        let path = std::env::join_paths([&dir.0]).unwrap();
+        let err = ensure_in(Some(&path), false).unwrap_err().to_string();
+        assert_eq!(err, missing_message(false, true));
+        assert!(!dir.0.join("apt.log").exists(), "apt-get ran");
+        let err = ensure_in(None, true).unwrap_err().to_string();
+        assert_eq!(err, missing_message(true, false));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_failed_install_names_the_command() {
+        let dir = TempDir::new("apt-fails");
+        fake_apt_get(&dir, 100);
+        let path = std::env::join_paths([&dir.0]).unwrap();
+        let err = ensure_in(Some(&path), true).unwrap_err().to_string();
+        assert!(err.starts_with("could not install redis-server: "), "{err}");
+        assert!(err.contains("update -qq"), "{err}");
+        assert!(err.contains("exit status: 100"), "{err}");
+        assert!(err.contains("'apt-get install -y redis-server'"), "{err}");
     }
 
     #[test]

@@ -69,6 +69,7 @@ impl FakeWorkspace {
                 "[package]\nname = \"{name}\"\ndescription = \"{description}\"\n{extra}\
                  version.workspace = true\nedition.workspace = true\n\
                  license.workspace = true\nrepository.workspace = true\n\n\
+                 [package.metadata.docs.rs]\nall-features = true\n\n\
                  [dependencies]\n{deps}"
             ),
         );

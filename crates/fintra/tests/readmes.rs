@@ -72,11 +72,16 @@ fn every_crate_readme_states_the_msrv() {
     let mut checked = 0;
     for entry in std::fs::read_dir(workspace().join("crates")).unwrap() {
         let readme = entry.unwrap().path().join("README.md");
-        let text = std::fs::read_to_string(&readme)
-            .unwrap_or_else(|e| panic!("{}: {e}", readme.display()));
+        let line = format!("Minimum supported Rust version: {msrv}.");
+        let text = std::fs::read_to_string(&readme).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; every crate needs a README.md with the line `{line}`",
+                readme.display()
+            )
+        });
         assert!(
-            text.contains(&format!("Minimum supported Rust version: {msrv}.")),
-            "{} does not state the MSRV ({msrv})",
+            text.contains(&line),
+            "{} does not state the MSRV: add the line `{line}`",
             readme.display()
         );
         checked += 1;
