@@ -566,6 +566,11 @@ impl Inner {
         // Waiting for another refresher is measured on the monotonic clock: it is real I/O.
         let deadline = std::time::Instant::now() + lock_ttl;
         let mut wait = Duration::from_millis(20);
+        // Before reading the store: a rotated secret (reloaded from the credentials source)
+        // also changes the key the stored token is sealed with.
+        if let Err(failure) = self.check_rotation().await {
+            return still_valid(self.clock.now()).ok_or(failure);
+        }
         loop {
             let now = self.clock.now();
             match store.token().await {
@@ -626,6 +631,7 @@ impl Inner {
     }
 
     async fn fetch_and_store(&self, owner: &str) -> Result<CachedToken, AuthFailure> {
+        // Again under the lock: a rotation may have been recorded while waiting for it.
         self.check_rotation().await?;
         let value = self.create_token(&RequestOptions::new(), true).await?;
         let issued_at = self.clock.now();
