@@ -164,16 +164,11 @@ pub(crate) fn is_canonical(input: &[u8]) -> bool {
                     }
                     if object {
                         // The first key.
-                        let Some(end) = plain_string_end(input, i) else {
+                        let Some((key, next)) = object_key(input, i) else {
                             return false;
                         };
-                        stack[depth - 1].1 = i + 1;
-                        stack[depth - 1].2 = end;
-                        i = end + 1;
-                        if input.get(i) != Some(&b':') {
-                            return false;
-                        }
-                        i += 1;
+                        (stack[depth - 1].1, stack[depth - 1].2) = (key.start, key.end);
+                        i = next;
                     }
                     continue;
                 }
@@ -222,19 +217,14 @@ pub(crate) fn is_canonical(input: &[u8]) -> bool {
             Some(b',') => {
                 i += 1;
                 if object {
-                    let Some(end) = plain_string_end(input, i) else {
+                    let Some((key, next)) = object_key(input, i) else {
                         return false;
                     };
-                    if input[prev_start..prev_end] >= input[i + 1..end] {
+                    if input[prev_start..prev_end] >= input[key.clone()] {
                         return false;
                     }
-                    stack[depth - 1].1 = i + 1;
-                    stack[depth - 1].2 = end;
-                    i = end + 1;
-                    if input.get(i) != Some(&b':') {
-                        return false;
-                    }
-                    i += 1;
+                    (stack[depth - 1].1, stack[depth - 1].2) = (key.start, key.end);
+                    i = next;
                 }
                 want_value = true;
             }
@@ -249,6 +239,12 @@ pub(crate) fn is_canonical(input: &[u8]) -> bool {
             _ => return false,
         }
     }
+}
+
+/// The plain key at `start` followed by `:`: the key's content and where its value starts.
+fn object_key(input: &[u8], start: usize) -> Option<(Range<usize>, usize)> {
+    let end = plain_string_end(input, start)?;
+    (input.get(end + 1) == Some(&b':')).then_some((start + 1..end, end + 2))
 }
 
 /// The index of the closing quote of the string at `start`, if it holds only printable
