@@ -888,6 +888,64 @@ mod tests {
         }
     }
 
+    /// Random documents built from JSON's tokens (valid or not): no panic; the output, when
+    /// there is one, is its own canonical form and is recognised as such; `is_canonical` never
+    /// vouches for input that changes.
+    #[test]
+    fn random_token_soup_properties() {
+        const TOKENS: [&str; 28] = [
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            " ",
+            "\"a\"",
+            "\"b\"",
+            "\"\\u00e9\"",
+            "\"\\ud83d\"",
+            "\"\\\"\"",
+            "\"é\"",
+            "0",
+            "-0",
+            "1",
+            "-12",
+            "1.5",
+            "1e400",
+            "2.50",
+            "true",
+            "false",
+            "null",
+            "NaN",
+            "-Infinity",
+            "\"\\n\"",
+            "\t",
+            "\u{7f}",
+        ];
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut accepted = 0;
+        for _ in 0..50_000 {
+            let doc: String = (0..rng.usize(1..12))
+                .map(|_| TOKENS[rng.usize(..TOKENS.len())])
+                .collect();
+            let out = canonicalize(doc.as_bytes());
+            if is_canonical(doc.as_bytes()) {
+                assert_eq!(out.as_deref(), Ok(doc.as_str()), "{doc}");
+            }
+            if let Ok(out) = out {
+                accepted += 1;
+                assert!(out.is_ascii(), "{doc} -> {out}");
+                assert_eq!(
+                    canonicalize(out.as_bytes()).as_deref(),
+                    Ok(out.as_str()),
+                    "{doc}"
+                );
+            }
+        }
+        assert!(accepted > 1_000, "{accepted}");
+    }
+
     /// Random doubles: the output reads back as the same value, and never has more digits
     /// than Rust's shortest form.
     #[test]
