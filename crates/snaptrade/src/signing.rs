@@ -6,15 +6,21 @@
 //! ```text
 //! Signature = base64(HMAC-SHA256(consumerKey, canonical_json({
 //!     "content": <JSON body, or null when there is none or it is {}>,
-//!     "path":    <request path exactly as sent, e.g. /api/v1/snapTrade/login>,
+//!     "path":    <request path relative to the base URL, e.g. /snapTrade/login>,
 //!     "query":   <raw query exactly as sent, without the leading ?>,
 //! })))
 //! ```
 //!
+//! The path is relative to the configured base URL, as the current Python and TypeScript
+//! SDKs sign it: with the default `https://api.snaptrade.com` it is the path as sent; with the
+//! legacy `https://api.snaptrade.com/api/v1` the request goes to `/api/v1/snapTrade/login`
+//! and `/snapTrade/login` is signed ([`Signer::with_base_path`]).
+//!
 //! The canonical JSON is byte-for-byte what the official Python SDK signs
 //! (`json.dumps(..., separators=(",", ":"), sort_keys=True)`): keys sorted at every level, no
-//! whitespace, non-ASCII characters escaped as `\uXXXX`. The functions are public so that a
-//! server-side verifier (or a test double) can compute the same value.
+//! whitespace, non-ASCII characters escaped as `\uXXXX`, numbers as Python writes them (see
+//! [`crate::canonical`]). The functions are public so that a server-side verifier (or a test
+//! double) can compute the same value.
 //!
 //! **HMAC key.** The key is the consumer key's bytes, as the Python SDK and the signing
 //! documentation use it. The TypeScript SDK keys the HMAC with `encodeURI(consumerKey)`;
