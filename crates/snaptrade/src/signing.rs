@@ -207,9 +207,17 @@ fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
 /// Feeds `s` to `mac` as a canonical JSON string; plain text (the usual path and query)
 /// goes in without a copy.
 fn update_with_str(mac: &mut Hmac<Sha256>, s: &str) {
-    if s.bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-    {
+    /// The bytes a JSON string holds as they are: printable ASCII but `"` and `\`.
+    const PLAIN: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = b' ';
+        while b <= b'~' {
+            table[b as usize] = b != b'"' && b != b'\\';
+            b += 1;
+        }
+        table
+    };
+    if s.bytes().all(|b| PLAIN[usize::from(b)]) {
         mac.update(b"\"");
         mac.update(s.as_bytes());
         mac.update(b"\"");
