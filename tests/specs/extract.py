@@ -17,14 +17,37 @@ SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..",
 SUBSETS = {
     "finicity-authentication.json": ("finicity-authentication-openapi.yaml", lambda p: p == "/aggregation/v2/partners/authentication", None),
     "connect-components.json": ("connect-components-openapi.yaml", lambda p: p.startswith("/connect-components/"), None),
+    # The 2023 spec: only dashboard-access, which the latest spec no longer has.
     "app-portal.json": (
         "svix-openapi.json",
+        lambda p: p == "/api/v1/auth/dashboard-access/{app_id}/",
+        None,
+    ),
+    # The latest spec: the public Authentication and Stream Authentication operations, plus
+    # the x-internal ones fintra-app-portal implements (whoami, app poller tokens, one-time
+    # token exchange).
+    "app-portal-latest.json": (
+        "svix-openapi-latest.json",
         lambda p: p in {
-            "/api/v1/auth/app/{app_id}/expire-all/",
-            "/api/v1/auth/app-portal-access/{app_id}/",
-            "/api/v1/auth/dashboard-access/{app_id}/",
-            "/api/v1/auth/logout/",
+            "/api/v1/auth/app-portal-access/{app_id}",
+            "/api/v1/auth/app/{app_id}/expire-all",
+            "/api/v1/auth/logout",
+            "/api/v1/auth/whoami",
+            "/api/v1/auth/app/{app_id}/poller/{endpoint_id}/token",
+            "/api/v1/auth/app/{app_id}/poller/{endpoint_id}/token/rotate",
+            "/api/v1/auth/one-time-token",
+            "/api/v1/auth/stream-portal-access/{stream_id}",
+            "/api/v1/auth/stream-logout",
+            "/api/v1/auth/stream/{stream_id}/expire-all",
+            "/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token",
+            "/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token/rotate",
         },
+        None,
+    ),
+    # Already a subset (the five Authentication operations); kept whole.
+    "snaptrade-authentication.json": (
+        "snaptrade-authentication-openapi.json",
+        lambda p: p.startswith("/snapTrade/"),
         None,
     ),
 }

@@ -187,7 +187,7 @@ pub struct ApplicationTokenExpireIn {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry: Option<i64>,
     /// Only expire tokens created with one of these session ids (newer servers; at most
-    /// 1000).
+    /// 1000, each `^[a-zA-Z0-9@_-]+$`, 1 to 64 characters).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_ids: Option<Vec<String>>,
 }
@@ -210,6 +210,23 @@ impl ApplicationTokenExpireIn {
     {
         self.session_ids = Some(ids.into_iter().map(Into::into).collect());
         self
+    }
+
+    /// Checks the spec's constraints.
+    pub(crate) fn validate(&self) -> Result<(), fintra_core::InvalidRequest> {
+        crate::validate::range("expiry", self.expiry, 0, 259_200)?;
+        if let Some(ids) = &self.session_ids {
+            if ids.len() > 1000 {
+                return Err(fintra_core::InvalidRequest::new(
+                    "sessionIds",
+                    "must hold at most 1000 session ids",
+                ));
+            }
+            for id in ids {
+                crate::validate::session_id("sessionIds", id)?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -79,59 +79,13 @@ impl StreamPortalAccessIn {
     }
 }
 
-/// Body of `stream-expire-all` (`StreamTokenExpireIn`; `{}` is valid).
+/// Body of `stream-expire-all` (`StreamTokenExpireIn`; `{}` is valid). The latest spec gives it
+/// exactly the fields and constraints of `ApplicationTokenExpireIn` (`expiry` 0 to 259200,
+/// at most 1000 `sessionIds`), so it is the same type.
 ///
 /// ```
 /// use fintra_app_portal::StreamTokenExpireIn;
 /// let body = StreamTokenExpireIn::new().expiry(60).session_ids(["user_1FB8"]);
 /// assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"expiry":60,"sessionIds":["user_1FB8"]}"#);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct StreamTokenExpireIn {
-    /// How many seconds until the old key is expired (0 to 259200).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expiry: Option<i64>,
-    /// Only expire Stream tokens created with one of these session ids (at most 1000).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_ids: Option<Vec<String>>,
-}
-
-impl StreamTokenExpireIn {
-    /// An empty body (`{}`).
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets `expiry` (seconds).
-    pub fn expiry(mut self, seconds: i64) -> Self {
-        self.expiry = Some(seconds);
-        self
-    }
-    /// Sets `sessionIds`.
-    pub fn session_ids<I, S>(mut self, ids: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.session_ids = Some(ids.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Checks the spec's constraints.
-    pub(crate) fn validate(&self) -> Result<(), InvalidRequest> {
-        validate::range("expiry", self.expiry, 0, 259_200)?;
-        if let Some(ids) = &self.session_ids {
-            if ids.len() > 1000 {
-                return Err(InvalidRequest::new(
-                    "sessionIds",
-                    "must hold at most 1000 session ids",
-                ));
-            }
-            for id in ids {
-                validate::session_id("sessionIds", id)?;
-            }
-        }
-        Ok(())
-    }
-}
+pub type StreamTokenExpireIn = crate::models::ApplicationTokenExpireIn;

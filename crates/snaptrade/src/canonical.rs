@@ -164,16 +164,11 @@ pub(crate) fn is_canonical(input: &[u8]) -> bool {
                     }
                     if object {
                         // The first key.
-                        let Some(end) = plain_string_end(input, i) else {
+                        let Some((key, next)) = object_key(input, i) else {
                             return false;
                         };
-                        stack[depth - 1].1 = i + 1;
-                        stack[depth - 1].2 = end;
-                        i = end + 1;
-                        if input.get(i) != Some(&b':') {
-                            return false;
-                        }
-                        i += 1;
+                        (stack[depth - 1].1, stack[depth - 1].2) = (key.start, key.end);
+                        i = next;
                     }
                     continue;
                 }
@@ -222,19 +217,14 @@ pub(crate) fn is_canonical(input: &[u8]) -> bool {
             Some(b',') => {
                 i += 1;
                 if object {
-                    let Some(end) = plain_string_end(input, i) else {
+                    let Some((key, next)) = object_key(input, i) else {
                         return false;
                     };
-                    if input[prev_start..prev_end] >= input[i + 1..end] {
+                    if input[prev_start..prev_end] >= input[key.clone()] {
                         return false;
                     }
-                    stack[depth - 1].1 = i + 1;
-                    stack[depth - 1].2 = end;
-                    i = end + 1;
-                    if input.get(i) != Some(&b':') {
-                        return false;
-                    }
-                    i += 1;
+                    (stack[depth - 1].1, stack[depth - 1].2) = (key.start, key.end);
+                    i = next;
                 }
                 want_value = true;
             }
@@ -249,6 +239,12 @@ pub(crate) fn is_canonical(input: &[u8]) -> bool {
             _ => return false,
         }
     }
+}
+
+/// The plain key at `start` followed by `:`: the key's content and where its value starts.
+fn object_key(input: &[u8], start: usize) -> Option<(Range<usize>, usize)> {
+    let end = plain_string_end(input, start)?;
+    (input.get(end + 1) == Some(&b':')).then_some((start + 1..end, end + 2))
 }
 
 /// The index of the closing quote of the string at `start`, if it holds only printable
@@ -890,6 +886,64 @@ mod tests {
         ] {
             assert!(!is_canonical(not), "{}", String::from_utf8_lossy(not));
         }
+    }
+
+    /// Random documents built from JSON's tokens (valid or not): no panic; the output, when
+    /// there is one, is its own canonical form and is recognised as such; `is_canonical` never
+    /// vouches for input that changes.
+    #[test]
+    fn random_token_soup_properties() {
+        const TOKENS: [&str; 28] = [
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            " ",
+            "\"a\"",
+            "\"b\"",
+            "\"\\u00e9\"",
+            "\"\\ud83d\"",
+            "\"\\\"\"",
+            "\"é\"",
+            "0",
+            "-0",
+            "1",
+            "-12",
+            "1.5",
+            "1e400",
+            "2.50",
+            "true",
+            "false",
+            "null",
+            "NaN",
+            "-Infinity",
+            "\"\\n\"",
+            "\t",
+            "\u{7f}",
+        ];
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut accepted = 0;
+        for _ in 0..50_000 {
+            let doc: String = (0..rng.usize(1..12))
+                .map(|_| TOKENS[rng.usize(..TOKENS.len())])
+                .collect();
+            let out = canonicalize(doc.as_bytes());
+            if is_canonical(doc.as_bytes()) {
+                assert_eq!(out.as_deref(), Ok(doc.as_str()), "{doc}");
+            }
+            if let Ok(out) = out {
+                accepted += 1;
+                assert!(out.is_ascii(), "{doc} -> {out}");
+                assert_eq!(
+                    canonicalize(out.as_bytes()).as_deref(),
+                    Ok(out.as_str()),
+                    "{doc}"
+                );
+            }
+        }
+        assert!(accepted > 1_000, "{accepted}");
     }
 
     /// Random doubles: the output reads back as the same value, and never has more digits

@@ -6,15 +6,21 @@
 //! ```text
 //! Signature = base64(HMAC-SHA256(consumerKey, canonical_json({
 //!     "content": <JSON body, or null when there is none or it is {}>,
-//!     "path":    <request path exactly as sent, e.g. /api/v1/snapTrade/login>,
+//!     "path":    <request path relative to the base URL, e.g. /snapTrade/login>,
 //!     "query":   <raw query exactly as sent, without the leading ?>,
 //! })))
 //! ```
 //!
+//! The path is relative to the configured base URL, as the current Python and TypeScript
+//! SDKs sign it: with the default `https://api.snaptrade.com` it is the path as sent; with the
+//! legacy `https://api.snaptrade.com/api/v1` the request goes to `/api/v1/snapTrade/login`
+//! and `/snapTrade/login` is signed ([`Signer::with_base_path`]).
+//!
 //! The canonical JSON is byte-for-byte what the official Python SDK signs
 //! (`json.dumps(..., separators=(",", ":"), sort_keys=True)`): keys sorted at every level, no
-//! whitespace, non-ASCII characters escaped as `\uXXXX`. The functions are public so that a
-//! server-side verifier (or a test double) can compute the same value.
+//! whitespace, non-ASCII characters escaped as `\uXXXX`, numbers as Python writes them (see
+//! [`crate::canonical`]). The functions are public so that a server-side verifier (or a test
+//! double) can compute the same value.
 //!
 //! **HMAC key.** The key is the consumer key's bytes, as the Python SDK and the signing
 //! documentation use it. The TypeScript SDK keys the HMAC with `encodeURI(consumerKey)`;
@@ -201,9 +207,17 @@ fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
 /// Feeds `s` to `mac` as a canonical JSON string; plain text (the usual path and query)
 /// goes in without a copy.
 fn update_with_str(mac: &mut Hmac<Sha256>, s: &str) {
-    if s.bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-    {
+    /// The bytes a JSON string holds as they are: printable ASCII but `"` and `\`.
+    const PLAIN: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = b' ';
+        while b <= b'~' {
+            table[b as usize] = b != b'"' && b != b'\\';
+            b += 1;
+        }
+        table
+    };
+    if s.bytes().all(|b| PLAIN[usize::from(b)]) {
         mac.update(b"\"");
         mac.update(s.as_bytes());
         mac.update(b"\"");

@@ -248,8 +248,9 @@ impl WebhookEventType {
     }
 }
 
-/// A verified SnapTrade webhook (`WebhookBase` and the per-event fields). The deprecated
-/// `webhookSecret` field is deliberately not kept.
+/// A verified SnapTrade webhook: `WebhookBase` and the per-event fields, or an OAuth app's
+/// `OAuthWebhookBase` (signed the same way, with that customer's consumer key). The
+/// deprecated `webhookSecret` field is deliberately not kept.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct WebhookEvent {
@@ -273,6 +274,12 @@ pub struct WebhookEvent {
     pub connection_attempted_result: Option<String>,
     /// `details`, as sent.
     pub details: Option<Value>,
+    /// `schemaVersion` of OAuth-app deliveries (`OAuthWebhookBase`, e.g. `oauth_v1`).
+    pub schema_version: Option<String>,
+    /// `oauthClientId` of OAuth-app deliveries.
+    pub oauth_client_id: Option<String>,
+    /// `connectionId` of OAuth-app deliveries.
+    pub connection_id: Option<String>,
 }
 
 impl WebhookEvent {
@@ -295,6 +302,9 @@ impl WebhookEvent {
             account_id: text("accountId"),
             connection_attempted_result: text("connectionAttemptedResult"),
             details: map.get("details").cloned(),
+            schema_version: text("schemaVersion"),
+            oauth_client_id: text("oauthClientId"),
+            connection_id: text("connectionId"),
         })
     }
 }

@@ -1,12 +1,9 @@
-//! `fintra-app-portal` against `app-portal.json` (Svix 2023 Authentication operations).
+//! `fintra-app-portal` against `app-portal.json` (the Svix 2023 spec's `dashboard-access`,
+//! which the latest spec dropped).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use fintra_app_portal::{
-    AppPortalAccessIn, AppPortalCapability, AppPortalClient, AppPortalError, ApplicationIn,
-    ApplicationTokenExpireIn,
-};
+use fintra_app_portal::{AppPortalClient, AppPortalError};
 use fintra_contract_tests::Spec;
 use fintra_core::Error;
 use fintra_core::secret::{ExposeSecret, SecretString};
@@ -14,15 +11,15 @@ use serde_json::{Value, json};
 
 use crate::harness::{Canned, OpCase, Provider, builder, run};
 
-const APP_ID: &str = "app_1srOrx2ZWZBpBUvZwXKQmoEYga2";
+pub const APP_ID: &str = "app_1srOrx2ZWZBpBUvZwXKQmoEYga2";
 
-fn client(transport: Arc<Canned>) -> AppPortalClient {
+pub fn client(transport: Arc<Canned>) -> AppPortalClient {
     AppPortalClient::with_config(SecretString::from("testsk_contract.eu"), builder(transport))
         .expect("valid app-portal client")
 }
 
 /// `HttpErrorOut` (code and detail equal the example's) or, for 422, `HTTPValidationError`.
-fn check_error(err: &Error, example: &Value) -> Result<(), String> {
+pub fn check_error(err: &Error, example: &Value) -> Result<(), String> {
     match AppPortalError::from_error(err) {
         Some(AppPortalError::Validation(v)) => {
             let expected = example
@@ -53,14 +50,31 @@ fn check_error(err: &Error, example: &Value) -> Result<(), String> {
     }
 }
 
-fn access(token: &SecretString, url: &SecretString) -> Value {
+pub fn access(token: &SecretString, url: &SecretString) -> Value {
     json!({"token": token.expose_secret(), "url": url.expose_secret()})
+}
+
+/// The 2023 spec with its paths' trailing slashes trimmed: the crate follows the latest
+/// spec (no trailing slash), and the Svix server trims them before routing
+/// (`NormalizePath::trim_trailing_slash`, svix-server since 2024-03-13), so both forms reach
+/// the same operation.
+fn spec_2023() -> Spec {
+    let mut doc = fintra_contract_tests::load_json("app-portal.json");
+    let paths = doc["paths"].take();
+    let trimmed: serde_json::Map<String, Value> = paths
+        .as_object()
+        .expect("paths is an object")
+        .iter()
+        .map(|(p, v)| (p.trim_end_matches('/').to_owned(), v.clone()))
+        .collect();
+    doc["paths"] = Value::Object(trimmed);
+    Spec::from_value("app-portal.json (trailing slashes trimmed)", doc)
 }
 
 /// The provider under test.
 pub fn provider() -> Provider<AppPortalClient> {
     Provider {
-        spec: Spec::load("app-portal.json"),
+        spec: spec_2023(),
         client,
         token: false,
         check_error,
@@ -70,100 +84,21 @@ pub fn provider() -> Provider<AppPortalClient> {
     }
 }
 
-/// One case per crate operation.
+/// The 2023 spec keeps only `dashboard_access` (the latest spec has no such path; the
+/// other operations are checked against the latest spec in `app_portal_latest`).
 pub fn ops() -> Vec<OpCase<AppPortalClient>> {
-    vec![
-        OpCase {
-            name: "app_portal_access",
-            method: "POST",
-            path: "/api/v1/auth/app-portal-access/{app_id}/",
-            calls: vec![
-                ("empty body", |c| {
-                    Box::pin(async move {
-                        let out = c
-                            .app_portal_access(APP_ID, &AppPortalAccessIn::new(), None)
-                            .await?;
-                        Ok(access(&out.token, &out.url))
-                    })
-                }),
-                ("every field", |c| {
-                    Box::pin(async move {
-                        let body = AppPortalAccessIn::new()
-                            .feature_flags(["cool-new-feature", "beta.2"])
-                            .capabilities([
-                                AppPortalCapability::ViewBase,
-                                AppPortalCapability::ManageEndpointSecret,
-                            ])
-                            .expiry(3600)
-                            .session_id("user_1FB8")
-                            .application(
-                                ApplicationIn::new("My first application")
-                                    .throttle_rate(1)
-                                    .uid("unique-identifier")
-                                    .metadata(BTreeMap::from([("k".into(), "v".into())])),
-                            );
-                        let out = c
-                            .app_portal_access("unique-app-identifier", &body, None)
-                            .await?;
-                        Ok(access(&out.token, &out.url))
-                    })
-                }),
-            ],
-        },
-        OpCase {
-            name: "expire_all",
-            method: "POST",
-            path: "/api/v1/auth/app/{app_id}/expire-all/",
-            calls: vec![
-                ("empty body", |c| {
-                    Box::pin(async move {
-                        c.expire_all(APP_ID, &ApplicationTokenExpireIn::new(), None)
-                            .await?;
-                        Ok(Value::Null)
-                    })
-                }),
-                ("expiry 0", |c| {
-                    Box::pin(async move {
-                        let body = ApplicationTokenExpireIn::new().expiry(0);
-                        c.expire_all(APP_ID, &body, None).await?;
-                        Ok(Value::Null)
-                    })
-                }),
-                ("expiry max + sessionIds", |c| {
-                    Box::pin(async move {
-                        let body = ApplicationTokenExpireIn::new()
-                            .expiry(259_200)
-                            .session_ids(["user_1FB8"]);
-                        c.expire_all(APP_ID, &body, None).await?;
-                        Ok(Value::Null)
-                    })
-                }),
-            ],
-        },
-        OpCase {
-            name: "dashboard_access",
-            method: "POST",
-            path: "/api/v1/auth/dashboard-access/{app_id}/",
-            calls: vec![("", |c| {
-                Box::pin(async move {
-                    #[allow(deprecated)]
-                    let out = c.dashboard_access(APP_ID, None).await?;
-                    Ok(access(&out.token, &out.url))
-                })
-            })],
-        },
-        OpCase {
-            name: "logout",
-            method: "POST",
-            path: "/api/v1/auth/logout/",
-            calls: vec![("", |c| {
-                Box::pin(async move {
-                    c.logout(None).await?;
-                    Ok(Value::Null)
-                })
-            })],
-        },
-    ]
+    vec![OpCase {
+        name: "dashboard_access",
+        method: "POST",
+        path: "/api/v1/auth/dashboard-access/{app_id}",
+        calls: vec![("", |c| {
+            Box::pin(async move {
+                #[allow(deprecated)]
+                let out = c.dashboard_access(APP_ID, None).await?;
+                Ok(access(&out.token, &out.url))
+            })
+        })],
+    }]
 }
 
 #[tokio::test]
@@ -171,5 +106,5 @@ async fn app_portal_contract() {
     let summary = run(&provider(), &ops())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(summary.bodies_validated > 0);
+    assert!(summary.bodiless_checked > 0);
 }

@@ -6,7 +6,9 @@
 //! they should.
 
 mod app_portal;
+mod app_portal_latest;
 mod connect_components;
 mod finicity;
 mod harness;
 mod selftest;
+mod snaptrade;

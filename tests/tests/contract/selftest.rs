@@ -84,8 +84,8 @@ fn validator_rejects_invalid_bodies() {
         .expect_err("immediate is a boolean");
 
     // `nullable` integer with bounds.
-    let svix = Spec::load("app-portal.json");
-    let expire = body_schema(&svix, "POST", "/api/v1/auth/app/app_1/expire-all/");
+    let svix = Spec::load("app-portal-latest.json");
+    let expire = body_schema(&svix, "POST", "/api/v1/auth/app/app_1/expire-all");
     for ok in [
         json!({}),
         json!({"expiry": null}),
@@ -102,11 +102,36 @@ fn validator_rejects_invalid_bodies() {
         svix.validate(&expire, &bad)
             .expect_err("expiry out of range or not an integer");
     }
-    let access = body_schema(&svix, "POST", "/api/v1/auth/app-portal-access/app_1/");
+    let access = body_schema(&svix, "POST", "/api/v1/auth/app-portal-access/app_1");
     svix.validate(&access, &json!({"featureFlags": ["a b"]}))
         .expect_err("feature flag pattern");
     svix.validate(&access, &json!({"featureFlags": ["a", "a"]}))
         .expect_err("uniqueItems");
+    // The latest spec's stream and poller bodies (OpenAPI 3.1 nullable types).
+    let stream = body_schema(&svix, "POST", "/api/v1/auth/stream-portal-access/strm_1");
+    svix.validate(&stream, &json!({"expiry": null, "sessionId": null}))
+        .unwrap();
+    for bad in [
+        json!({"expiry": 3599}),
+        json!({"featureFlags": []}),
+        json!({"sessionId": "a.b"}),
+    ] {
+        svix.validate(&stream, &bad)
+            .expect_err("StreamPortalAccessIn constraint");
+    }
+    let rotate = body_schema(
+        &svix,
+        "POST",
+        "/api/v1/auth/stream/strm_1/sink/sink_1/poller/token/rotate",
+    );
+    svix.validate(&rotate, &json!({"oldTokenExpiry": 86_401}))
+        .expect_err("oldTokenExpiry maximum");
+    // SnapTrade: registerUser requires userId.
+    let snap = Spec::load("snaptrade-authentication.json");
+    let register = body_schema(&snap, "POST", "/snapTrade/registerUser");
+    snap.validate(&register, &json!({"userId": "u"})).unwrap();
+    snap.validate(&register, &json!({}))
+        .expect_err("userId is required");
 }
 
 #[tokio::test]
@@ -149,10 +174,11 @@ async fn the_runner_fails_on_missing_operations_bad_bodies_and_unhandled_statuse
 
 #[test]
 fn coverage_lists_what_was_not_exercised() {
-    let spec = Spec::load("app-portal.json");
+    let spec = Spec::load("app-portal-latest.json");
     let mut coverage = Coverage::new(&spec);
-    assert_eq!(coverage.totals(), (4, 28));
-    assert_eq!(coverage.missing().len(), 32);
+    // 12 operations, 8 documented statuses each.
+    assert_eq!(coverage.totals(), (12, 96));
+    assert_eq!(coverage.missing().len(), 108);
     for op in spec.operations() {
         coverage.record_call(&op.method, &op.path);
         for response in &op.responses {
@@ -162,7 +188,7 @@ fn coverage_lists_what_was_not_exercised() {
     assert!(coverage.missing().is_empty());
     assert_eq!(
         coverage.to_string(),
-        "app-portal.json: 4/4 operations called, 28/28 statuses exercised"
+        "app-portal-latest.json: 12/12 operations called, 96/96 statuses exercised"
     );
 }
 

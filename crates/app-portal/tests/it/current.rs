@@ -430,6 +430,18 @@ async fn constraints_are_checked_before_sending() {
             field,
         );
     }
+    // expire_all's body has the same constraints.
+    invalid(
+        client
+            .expire_all(
+                APP_ID,
+                &fintra_app_portal::ApplicationTokenExpireIn::new().expiry(259_201),
+                None,
+            )
+            .await
+            .unwrap_err(),
+        "expiry",
+    );
     any.assert_calls_async(0).await;
     // The edges of each range go through.
     client

@@ -13,15 +13,11 @@ use httpmock::prelude::*;
 use serde_json::json;
 
 use crate::{
-    CLIENT_ID, KEY, Script, TS, USER_AGENT, USER_SECRET, client, client_with, header,
+    CLIENT_ID, KEY, Script, TS, USER_AGENT, USER_SECRET, client, client_with, header, query_is,
     signature_is_valid, timestamp,
 };
 
 const NEW_SECRET: &str = "0b6e2c1d-7f3a-4e55-9a0c-5d7e8f9a1b2c";
-
-fn query_is(expected: String) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
-    move |r| r.uri().query() == Some(expected.as_str())
-}
 
 fn root_client(server: &MockServer) -> SnapTradeClient {
     client_with(

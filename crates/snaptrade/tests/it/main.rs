@@ -104,6 +104,11 @@ pub fn signature_is_valid(req: &HttpMockRequest) -> bool {
     header(req, "signature").as_deref() == Some(expected.as_str())
 }
 
+/// Whether a recorded request's raw query is exactly `expected`.
+pub fn query_is(expected: String) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
+    move |r| r.uri().query() == Some(expected.as_str())
+}
+
 /// The value of header `name` of a recorded request.
 pub fn header(req: &HttpMockRequest, name: &str) -> Option<String> {
     req.headers()

@@ -7,11 +7,7 @@ use fintra_snaptrade::{ConnectionType, LoginRequest, LoginResponse, RegisterUser
 use httpmock::prelude::*;
 use serde_json::json;
 
-use crate::{CLIENT_ID, TS, USER_AGENT, USER_SECRET, client, signature_is_valid};
-
-fn query_is(expected: String) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
-    move |r| r.uri().query() == Some(expected.as_str())
-}
+use crate::{CLIENT_ID, TS, USER_AGENT, USER_SECRET, client, query_is, signature_is_valid};
 
 #[tokio::test]
 async fn register_user() {

@@ -194,3 +194,27 @@ fn the_consumer_key_never_shows() {
         }
     }
 }
+
+/// An OAuth app's delivery (`OAuthWebhookBase`), signed the same way (Python vector).
+#[test]
+fn an_oauth_app_delivery_verifies_with_its_fields() {
+    let body = r#"{"schemaVersion":"oauth_v1","webhookId":"6f1f2b8e-4f0e-4b8e-9a43-3f0c8a1d2e11","oauthClientId":"oac_1","eventTimestamp":"2022-05-31T11:16:54.658533+00:00","userId":"0c6e8f5a-1d2b-4c3d-8e9f-0a1b2c3d4e5f","eventType":"CONNECTION_ADDED","connectionId":"1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d","brokerageId":"9f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f"}"#;
+    let event = verifier_at(1)
+        .verify(
+            body.as_bytes(),
+            &signed("XGwdCHmhjCWLvEI9J6OcgoUD95yaypvbECLBU0YtdSE="),
+        )
+        .unwrap();
+    assert_eq!(event.event_type, WebhookEventType::ConnectionAdded);
+    assert_eq!(event.schema_version.as_deref(), Some("oauth_v1"));
+    assert_eq!(event.oauth_client_id.as_deref(), Some("oac_1"));
+    assert_eq!(
+        event.connection_id.as_deref(),
+        Some("1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d")
+    );
+    assert_eq!(
+        event.brokerage_id.as_deref(),
+        Some("9f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f")
+    );
+    assert_eq!(event.client_id, None);
+}
