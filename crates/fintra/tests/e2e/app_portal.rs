@@ -184,24 +184,14 @@ async fn a_caller_key_survives_retries_and_a_later_repeat_replays() {
 async fn validation_errors_are_decoded_and_not_retried() {
     let sandbox = sandbox().await;
     let (org, _time) = app_portal(&sandbox);
+    // The spec's `expiry <= 259200` is checked before sending: nothing reaches the server.
     let err = org
         .expire_all(APP, &ApplicationTokenExpireIn::new().expiry(300_000), None)
         .await
         .unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
-    match AppPortalError::from_error(&err) {
-        Some(AppPortalError::Validation(v)) => {
-            assert_eq!(v.detail.len(), 1);
-            assert_eq!(v.detail[0].loc, ["body", "expiry"]);
-            assert_eq!(v.detail[0].r#type, "value_error.number.not_le");
-        }
-        other => panic!("expected a validation error, got {other:?}"),
-    }
-    assert_eq!(
-        err.as_api().unwrap().message(),
-        Some("body.expiry: ensure this value is less than or equal to 259200")
-    );
-    assert_eq!(sandbox.stats().hits(Route::AppPortalExpireAll), 1);
+    assert!(err.status().is_none(), "{err}");
+    assert!(err.to_string().contains("expiry"), "{err}");
+    assert_eq!(sandbox.stats().hits(Route::AppPortalExpireAll), 0);
 
     let err = org
         .app_portal_access(
