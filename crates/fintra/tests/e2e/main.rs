@@ -16,4 +16,5 @@ mod connect_components;
 mod finicity;
 mod secrets;
 mod snaptrade;
+mod snaptrade_current;
 mod support;

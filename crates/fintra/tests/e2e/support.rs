@@ -127,6 +127,10 @@ pub struct Seen {
     pub method: Method,
     pub uri: Uri,
     pub headers: HeaderMap,
+    /// The request body as sent.
+    pub body: Bytes,
+    /// The headers of the answer, if one arrived.
+    pub response_headers: Option<HeaderMap>,
 }
 
 impl Seen {
@@ -144,7 +148,8 @@ impl Seen {
     }
 }
 
-/// The default reqwest transport, recording every request it sends (as signed).
+/// The default reqwest transport, recording every request it sends (as signed) and the
+/// headers of each answer.
 #[derive(Debug)]
 pub struct Recording {
     inner: ReqwestTransport,
@@ -170,12 +175,25 @@ impl Transport for Recording {
         request: http::Request<Bytes>,
         max_response_bytes: usize,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
-        self.seen.lock().unwrap().push(Seen {
-            method: request.method().clone(),
-            uri: request.uri().clone(),
-            headers: request.headers().clone(),
-        });
-        self.inner.send(request, max_response_bytes)
+        let index = {
+            let mut seen = self.seen.lock().unwrap();
+            seen.push(Seen {
+                method: request.method().clone(),
+                uri: request.uri().clone(),
+                headers: request.headers().clone(),
+                body: request.body().clone(),
+                response_headers: None,
+            });
+            seen.len() - 1
+        };
+        Box::pin(async move {
+            let answer = self.inner.send(request, max_response_bytes).await;
+            if let Ok(response) = &answer {
+                self.seen.lock().unwrap()[index].response_headers =
+                    Some(response.headers().clone());
+            }
+            answer
+        })
     }
 }
 
