@@ -18,3 +18,4 @@ mod secrets;
 mod snaptrade;
 mod snaptrade_current;
 mod support;
+mod svix_current;
