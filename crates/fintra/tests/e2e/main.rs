@@ -19,3 +19,4 @@ mod snaptrade;
 mod snaptrade_current;
 mod support;
 mod svix_current;
+mod webhooks;
