@@ -15,6 +15,7 @@ mod app_portal;
 mod connect_components;
 mod finicity;
 mod secrets;
+mod secrets_current;
 mod snaptrade;
 mod snaptrade_current;
 mod support;

@@ -24,14 +24,14 @@ const BAD_PARTNER_SECRET: &str = "bad secret!";
 
 /// Everything printed during the test: `Debug` of values and errors, error `Display`.
 #[derive(Default)]
-struct Printed(String);
+pub(crate) struct Printed(pub(crate) String);
 
 impl Printed {
-    fn debug(&mut self, value: &dyn std::fmt::Debug) {
+    pub(crate) fn debug(&mut self, value: &dyn std::fmt::Debug) {
         self.0.push_str(&format!("{value:?}\n{value:#?}\n"));
     }
 
-    fn error(&mut self, err: &(dyn std::error::Error + 'static)) {
+    pub(crate) fn error(&mut self, err: &(dyn std::error::Error + 'static)) {
         self.0.push_str(&format!("{err}\n{err:?}\n{err:#?}\n"));
         let mut source = std::error::Error::source(err);
         while let Some(s) = source {

@@ -13,7 +13,7 @@ use fintra::snaptrade::{
 use fintra_sandbox::{Fault, FaultKind, Provider, Route, Sandbox};
 
 use crate::support::{
-    CapturedLogs, Recording, config, sandbox, snaptrade, snaptrade_credentials, time,
+    Recording, capture_logs, config, sandbox, snaptrade, snaptrade_credentials, time,
 };
 
 /// The `Deprecation` value the sandbox puts on every `/api/v1` answer (June 12, 2026).
@@ -169,10 +169,7 @@ async fn reset_user_secret_is_never_retried_once_it_may_have_been_sent() {
 
 #[tokio::test]
 async fn the_legacy_prefix_answers_carry_a_deprecation_notice_and_the_root_does_not() {
-    let logs = CapturedLogs::default();
-    let _guard = tracing::subscriber::set_default(logs.clone());
-    // See secrets.rs: a second dispatcher keeps callsite interest per thread.
-    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    let (logs, _guard, _second) = capture_logs();
     let sandbox = sandbox().await;
 
     // Legacy base URL (`.../api/v1`): the notice is on every answer, success or error.

@@ -198,3 +198,21 @@ impl Transport for Recording {
 }
 
 pub use fintra_core::test_util::CapturedLogs;
+
+/// Captures this thread's `tracing` output until the guard is dropped.
+///
+/// With a single registered dispatcher, tracing-core computes the interest of callsites
+/// first hit on *other* threads (the other tests of this binary) from their thread's
+/// default, `NoSubscriber`, and caches "never": this thread would then miss those events. A
+/// second registered dispatcher (returned, keep it alive) makes every callsite "sometimes"
+/// interested, so each thread asks its own default subscriber.
+pub fn capture_logs() -> (
+    CapturedLogs,
+    tracing::subscriber::DefaultGuard,
+    tracing::Dispatch,
+) {
+    let logs = CapturedLogs::default();
+    let guard = tracing::subscriber::set_default(logs.clone());
+    let second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    (logs, guard, second)
+}

@@ -40,7 +40,7 @@ fn http_code(err: &fintra::Error) -> String {
 }
 
 /// The JSON behind a portal link's `#key=` fragment, as the sandbox issues it (base64url).
-fn link_key(url: &SecretString) -> Value {
+pub(crate) fn link_key(url: &SecretString) -> Value {
     let (_, key) = url.expose_secret().split_once("#key=").unwrap();
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(key).unwrap()).unwrap()
 }
