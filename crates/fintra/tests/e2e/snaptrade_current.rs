@@ -1,41 +1,21 @@
 //! SnapTrade as it is today: `resetUserSecret`, the current API root next to the deprecated
 //! `/api/v1` prefix, and the personal-key mode's client-side refusals.
 
-use std::sync::Arc;
-
 use fintra::Error;
 use fintra::core::secret::{ExposeSecret, SecretString};
-use fintra::core::test_util::VirtualTime;
 use fintra::snaptrade::{
     self, LoginRequest, LoginResponse, RegisterUserRequest, SnapTradeClient, SnapTradeError,
     UserIdAndSecret,
 };
-use fintra_sandbox::{Fault, FaultKind, Provider, Route, Sandbox};
+use fintra_sandbox::{Fault, FaultKind, Provider, Route};
 
-use crate::support::{
-    Recording, capture_logs, config, sandbox, snaptrade, snaptrade_credentials, time,
-};
+use crate::support::{capture_logs, config, recorded_snaptrade, sandbox, snaptrade, time};
 
 /// The `Deprecation` value the sandbox puts on every `/api/v1` answer (June 12, 2026).
 const LEGACY_DEPRECATION: &str = "@1781222400";
 
 fn snaptrade_error(err: &Error) -> SnapTradeError {
     SnapTradeError::from_error(err).unwrap_or_else(|| panic!("not an API error: {err:?}"))
-}
-
-/// A demo-credential client at `base_url` whose requests (and answers' headers) are recorded.
-fn recorded_client(
-    sandbox: &Sandbox,
-    base_url: String,
-) -> (SnapTradeClient, Arc<Recording>, Arc<VirtualTime>) {
-    let time = time();
-    let recording = Recording::new();
-    let client = SnapTradeClient::with_config(
-        snaptrade_credentials(sandbox, sandbox.credentials().snaptrade_consumer_key),
-        config(base_url, &time).transport(recording.clone()),
-    )
-    .unwrap();
-    (client, recording, time)
 }
 
 async fn register(client: &SnapTradeClient, user_id: &str) -> UserIdAndSecret {
@@ -58,7 +38,7 @@ async fn login(client: &SnapTradeClient, user: &str, secret: &SecretString) -> R
 #[tokio::test]
 async fn reset_user_secret_retires_the_old_secret_and_the_new_one_works() {
     let sandbox = sandbox().await;
-    let (client, recording, _time) = recorded_client(&sandbox, sandbox.snaptrade_root_url());
+    let (client, recording, _time) = recorded_snaptrade(&sandbox, sandbox.snaptrade_root_url());
     let user = register(&client, "reset-user").await;
 
     let rotated = client
@@ -173,7 +153,7 @@ async fn the_legacy_prefix_answers_carry_a_deprecation_notice_and_the_root_does_
     let sandbox = sandbox().await;
 
     // Legacy base URL (`.../api/v1`): the notice is on every answer, success or error.
-    let (legacy, recording, _time) = recorded_client(&sandbox, sandbox.snaptrade_url());
+    let (legacy, recording, _time) = recorded_snaptrade(&sandbox, sandbox.snaptrade_url());
     assert!(legacy.base_url().ends_with("/api/v1"));
     let user = register(&legacy, "legacy-user").await;
     assert_eq!(legacy.list_users(None).await.unwrap(), ["legacy-user"]);
@@ -204,7 +184,7 @@ async fn the_legacy_prefix_answers_carry_a_deprecation_notice_and_the_root_does_
     assert!(text.contains(LEGACY_DEPRECATION), "{text}");
 
     // Current root: same operations, no notice, no new warning.
-    let (root, recording, _time) = recorded_client(&sandbox, sandbox.snaptrade_root_url());
+    let (root, recording, _time) = recorded_snaptrade(&sandbox, sandbox.snaptrade_root_url());
     let rotated = root
         .reset_user_secret(&user.user_id, &user.user_secret, None)
         .await

@@ -102,6 +102,36 @@ pub fn app_portal(sandbox: &Sandbox) -> (AppPortalClient, Arc<VirtualTime>) {
     (client, time)
 }
 
+/// An app-portal client with the organisation token whose requests (and answers' headers)
+/// are recorded.
+pub fn recorded_app_portal(
+    sandbox: &Sandbox,
+) -> (AppPortalClient, Arc<Recording>, Arc<VirtualTime>) {
+    let time = time();
+    let recording = Recording::new();
+    let client = app_portal_with(
+        SecretString::from(sandbox.credentials().app_portal_token),
+        config(sandbox.app_portal_url(), &time).transport(recording.clone()),
+    );
+    (client, recording, time)
+}
+
+/// A SnapTrade client with the demo credentials at `base_url` whose requests (and answers'
+/// headers) are recorded.
+pub fn recorded_snaptrade(
+    sandbox: &Sandbox,
+    base_url: String,
+) -> (SnapTradeClient, Arc<Recording>, Arc<VirtualTime>) {
+    let time = time();
+    let recording = Recording::new();
+    let client = SnapTradeClient::with_config(
+        snaptrade_credentials(sandbox, sandbox.credentials().snaptrade_consumer_key),
+        config(base_url, &time).transport(recording.clone()),
+    )
+    .unwrap();
+    (client, recording, time)
+}
+
 /// SnapTrade credentials with the demo client id and `consumer_key`.
 pub fn snaptrade_credentials(sandbox: &Sandbox, consumer_key: &str) -> snaptrade::Credentials {
     snaptrade::Credentials::new(

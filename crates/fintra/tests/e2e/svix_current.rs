@@ -15,7 +15,7 @@ use fintra::core::secret::{ExposeSecret, SecretString};
 use fintra_sandbox::{Fault, FaultKind, Provider, Route, Sandbox};
 use serde_json::Value;
 
-use crate::support::{Recording, app_portal, app_portal_with, config, sandbox, time};
+use crate::support::{app_portal, app_portal_with, config, recorded_app_portal, sandbox, time};
 
 const APP: &str = "app_1srOrx2ZWZBpBUvZwXKQmoEYga2";
 const ENDPOINT: &str = "ep_1srOrx2ZWZBpBUvZwXKQmoEYga2";
@@ -339,12 +339,7 @@ async fn the_one_time_token_of_a_portal_link_is_exchanged_once() {
 #[tokio::test]
 async fn svix_req_id_is_kept_and_svix_retry_count_increments_across_retries() {
     let sandbox = sandbox().await;
-    let time = time();
-    let recording = Recording::new();
-    let org = app_portal_with(
-        SecretString::from(sandbox.credentials().app_portal_token),
-        config(sandbox.app_portal_url(), &time).transport(recording.clone()),
-    );
+    let (org, recording, time) = recorded_app_portal(&sandbox);
 
     // A GET meeting two 503s: three attempts.
     sandbox.inject(Fault::new(Provider::AppPortal, FaultKind::Status(503)).times(2));
