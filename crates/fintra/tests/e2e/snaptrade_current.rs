@@ -4,8 +4,8 @@
 use fintra::Error;
 use fintra::core::secret::{ExposeSecret, SecretString};
 use fintra::snaptrade::{
-    self, LoginRequest, LoginResponse, RegisterUserRequest, SnapTradeClient, SnapTradeError,
-    UserIdAndSecret,
+    self, ConnectionPortalVersion, ConnectionType, LoginRequest, LoginResponse,
+    RegisterUserRequest, SnapTradeClient, SnapTradeError, UserIdAndSecret,
 };
 use fintra_sandbox::{Fault, FaultKind, Provider, Route};
 
@@ -259,4 +259,49 @@ async fn personal_key_clients_refuse_commercial_operations_before_sending() {
     assert!(err.to_string().contains("Credentials::personal"), "{err}");
 
     assert_eq!(sandbox.stats().provider_hits(Provider::SnapTrade), 0);
+}
+
+#[tokio::test]
+async fn login_with_all_nine_current_fields_is_accepted_and_a_bad_locale_is_the_servers_400() {
+    let sandbox = sandbox().await;
+    let (client, recording, _time) = recorded_snaptrade(&sandbox, sandbox.snaptrade_root_url());
+    let user = register(&client, "nine-fields-user").await;
+    let body = LoginRequest::new()
+        .broker("ALPACA")
+        .immediate_redirect(false)
+        .custom_redirect("https://example.com/done")
+        .reconnect("87b24961-b51e-4db8-9226-f198f6518a89")
+        .connection_type(ConnectionType::TradeIfAvailable)
+        .show_close_button(false)
+        .dark_mode(true)
+        .locale("pt_br")
+        .connection_portal_version(ConnectionPortalVersion::V4);
+    let answer = client
+        .login(&user.user_id, &user.user_secret, Some(&body), None)
+        .await
+        .unwrap();
+    assert!(matches!(answer, LoginResponse::Redirect(_)), "{answer:?}");
+    let sent = recording.seen().pop().unwrap();
+    assert_eq!(sent.uri.path(), "/snapTrade/login");
+    assert_eq!(sent.query("userId"), Some("nine-fields-user"));
+    // Canonical (sorted) keys, exactly the nine of SnapTradeLoginUserRequestBody.
+    assert_eq!(
+        std::str::from_utf8(&sent.body).unwrap(),
+        r#"{"broker":"ALPACA","connectionPortalVersion":"v4","connectionType":"trade-if-available","customRedirect":"https://example.com/done","darkMode":true,"immediateRedirect":false,"locale":"pt_br","reconnect":"87b24961-b51e-4db8-9226-f198f6518a89","showCloseButton":false}"#
+    );
+
+    // `locale` is free text in the API; the server refuses languages it does not ship.
+    let err = client
+        .login(
+            &user.user_id,
+            &user.user_secret,
+            Some(&LoginRequest::new().locale("fr")),
+            None,
+        )
+        .await
+        .unwrap_err();
+    let e = snaptrade_error(&err);
+    assert_eq!((e.status.as_u16(), e.code.as_deref()), (400, Some("1076")));
+    assert!(e.detail.unwrap().contains("locale"));
+    assert_eq!(sandbox.stats().hits(Route::SnapTradeLogin), 2);
 }
