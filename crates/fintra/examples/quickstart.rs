@@ -430,11 +430,8 @@ async fn webhooks(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> Res
         let outcome = if style == "svix" {
             svix.verify(&body, &headers)
                 .map(|event| {
-                    let kind = event.get("eventType").or_else(|| event.get("type"));
-                    format!(
-                        "event type {}",
-                        kind.and_then(|t| t.as_str()).unwrap_or("?")
-                    )
+                    let kind = event.get("type").and_then(|t| t.as_str());
+                    format!("event type {}", kind.unwrap_or("?"))
                 })
                 .map_err(|e| format!("{e:?}"))
         } else {

@@ -164,7 +164,7 @@ async fn svix_webhooks_valid_pass_tampered_and_stale_fail() {
     let id = valid.headers["svix-id"].to_str().unwrap();
     assert!(id.starts_with("msg_"), "{id}");
     let event = verifier.verify(&valid.body, &valid.headers).unwrap();
-    assert_eq!(event["eventType"], "invoice.paid");
+    assert_eq!(event["type"], "invoice.paid");
     assert_eq!(event["data"]["id"], "invoice_WF7WtCLFFtd8ubcTgboSFNql");
     // Another endpoint's secret does not verify it.
     let other = Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
