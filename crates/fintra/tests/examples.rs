@@ -370,3 +370,33 @@ async fn snaptrade_login_example() {
     assert_eq!(stats.hits(Route::SnapTradeDeleteUser), 1);
     sandbox.shutdown().await;
 }
+
+/// The quickstart demo (issue 12): the current Svix operations, SnapTrade `resetUserSecret`
+/// (announced, never printed) and one verified webhook of each kind, all in one process.
+#[tokio::test(flavor = "multi_thread")]
+async fn quickstart_demo_shows_the_current_operations_and_verified_webhooks() {
+    let binary = example_binary("fintra", "quickstart");
+    let stdout = assert_success(&run(binary, &[]).await);
+    let line = |operation: &str| {
+        stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("✓ {operation} ")))
+            .unwrap_or_else(|| panic!("no `{operation}` line in:\n{stdout}"))
+            .to_owned()
+    };
+    assert!(line("whoami").contains("RegionalAuthToken, environment org_"));
+    assert!(line("stream-portal-access").contains("stream magic link issued"));
+    assert!(line("poller token rotate").contains("(old one revoked at once)"));
+    assert!(line("one-time-token exchange").contains("exchanged once"));
+    let reset = line("resetUserSecret");
+    assert!(
+        reset.contains("SAVE IT NOW") && reset.contains("[REDACTED]"),
+        "{reset}"
+    );
+    assert!(
+        line("login after the reset").ends_with("old secret refused (403), new secret accepted")
+    );
+    assert!(line("valid svix webhook").ends_with("verified: event type invoice.paid"));
+    assert!(line("valid snaptrade webhook").ends_with("verified: event type USER_REGISTERED"));
+    assert!(line("tampered svix webhook").ends_with("rejected: InvalidSignature"));
+}

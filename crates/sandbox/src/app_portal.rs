@@ -494,7 +494,22 @@ fn derived_id(prefix: &str, seed: &str) -> String {
     format!("{prefix}{alnum}")
 }
 
-/// `GET /api/v1/auth/whoami`: `WhoamiOut`.
+/// `id` itself when it already has the spec's id shape (`{prefix}` + `alnum` alphanumerics,
+/// `alnum` a range), else a spec-shaped id derived from it (`id` is then a uid).
+fn id_or_derived(prefix: &str, id: &str, alnum: std::ops::RangeInclusive<usize>) -> String {
+    let is_id = id.strip_prefix(prefix).is_some_and(|rest| {
+        alnum.contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
+    if is_id {
+        return id.to_owned();
+    }
+    let derived = derived_id(prefix, id);
+    derived[..prefix.len() + alnum.end()].to_owned()
+}
+
+/// `GET /api/v1/auth/whoami`: `WhoamiOut`. `appId` / `streamAppId` is the application or
+/// stream the token is limited to ("The dispatch application that the current token is
+/// limited to"): the id it was issued for, or an id derived from the uid it was issued for.
 fn whoami(st: &AppPortalState, caller: &Caller) -> Reply {
     let env_id = derived_id("org_", APP_PORTAL_TOKEN);
     let mut out = json!({ "envId": env_id, "permissionSource": "RegionalAuthToken" });
@@ -503,9 +518,10 @@ fn whoami(st: &AppPortalState, caller: &Caller) -> Reply {
     {
         out["permissionSource"] = json!("SvixJwt");
         match &t.scope {
-            Scope::App { app_id } => out["appId"] = json!(derived_id("app_", app_id)),
+            // `^app_[A-Za-z0-9]{27}$` and `^strm_[A-Za-z0-9]{21,22}$` (WhoamiOut).
+            Scope::App { app_id } => out["appId"] = json!(id_or_derived("app_", app_id, 27..=27)),
             Scope::Stream { stream_id } => {
-                out["streamAppId"] = json!(derived_id("strm_", stream_id)[..27].to_owned());
+                out["streamAppId"] = json!(id_or_derived("strm_", stream_id, 21..=22));
             }
             Scope::Poller => {}
         }

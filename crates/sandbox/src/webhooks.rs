@@ -78,7 +78,7 @@ struct Outgoing {
 fn svix(shared: &Shared, spec: &WebhookSpec, variant: &str) -> Result<Outgoing, Reply> {
     let secret = spec.secret.as_deref().unwrap_or(SVIX_WEBHOOK_SECRET);
     let payload = spec.payload.clone().unwrap_or_else(
-        || json!({ "eventType": "invoice.paid", "data": { "id": "invoice_WF7WtCLFFtd8ubcTgboSFNql" } }),
+        || json!({ "type": "invoice.paid", "data": { "id": "invoice_WF7WtCLFFtd8ubcTgboSFNql" } }),
     );
     let id = format!("msg_{}", random_alnum(27));
     let mut timestamp = shared.now_unix();

@@ -6,7 +6,7 @@ use fintra::core::IdempotencyKey;
 use fintra::core::secret::{ExposeSecret, SecretString};
 use fintra_sandbox::{APP_PORTAL_UNKNOWN_APP_ID, Fault, FaultKind, Provider, Route};
 
-use crate::support::{Recording, app_portal, app_portal_with, config, sandbox, time};
+use crate::support::{app_portal, app_portal_with, config, recorded_app_portal, sandbox, time};
 
 const APP: &str = "app_1srOrx2ZWZBpBUvZwXKQmoEYga2";
 
@@ -116,12 +116,7 @@ async fn a_repeated_caller_idempotency_key_replays_the_first_answer() {
 #[tokio::test]
 async fn a_503_is_retried_with_the_same_idempotency_key() {
     let sandbox = sandbox().await;
-    let time = time();
-    let recording = Recording::new();
-    let org = app_portal_with(
-        SecretString::from(sandbox.credentials().app_portal_token),
-        config(sandbox.app_portal_url(), &time).transport(recording.clone()),
-    );
+    let (org, recording, _time) = recorded_app_portal(&sandbox);
     sandbox.inject(Fault::new(Provider::AppPortal, FaultKind::Status(503)).times(2));
     let access = org
         .app_portal_access(APP, &AppPortalAccessIn::new(), None)

@@ -24,14 +24,32 @@ const BAD_PARTNER_SECRET: &str = "bad secret!";
 
 /// Everything printed during the test: `Debug` of values and errors, error `Display`.
 #[derive(Default)]
-struct Printed(String);
+pub(crate) struct Printed(pub(crate) String);
 
 impl Printed {
-    fn debug(&mut self, value: &dyn std::fmt::Debug) {
+    pub(crate) fn debug(&mut self, value: &dyn std::fmt::Debug) {
         self.0.push_str(&format!("{value:?}\n{value:#?}\n"));
     }
 
-    fn error(&mut self, err: &(dyn std::error::Error + 'static)) {
+    /// Asserts that no secret of `secrets` is in this output or in `logs`, and that the
+    /// output did redact something.
+    pub(crate) fn assert_none_of(&self, secrets: &[String], logs: &str) {
+        assert!(self.0.contains("REDACTED"));
+        for secret in secrets {
+            assert!(secret.len() >= 8, "{secret}");
+            assert!(
+                !logs.contains(secret.as_str()),
+                "`{secret}` leaked in the logs:\n{logs}"
+            );
+            assert!(
+                !self.0.contains(secret.as_str()),
+                "`{secret}` leaked in Debug/Display output:\n{}",
+                self.0
+            );
+        }
+    }
+
+    pub(crate) fn error(&mut self, err: &(dyn std::error::Error + 'static)) {
         self.0.push_str(&format!("{err}\n{err:?}\n{err:#?}\n"));
         let mut source = std::error::Error::source(err);
         while let Some(s) = source {
@@ -241,17 +259,5 @@ async fn no_secret_shows_in_logs_debug_output_or_errors() {
     assert!(logs.contains("fintra.request"), "{logs}");
     assert!(logs.contains("retrying"), "{logs}");
     assert!(logs.contains("Authentication_getUserJWT"), "{logs}");
-    assert!(printed.0.contains("REDACTED"));
-    for secret in &secrets {
-        assert!(secret.len() >= 8, "{secret}");
-        assert!(
-            !logs.contains(secret.as_str()),
-            "`{secret}` leaked in the logs:\n{logs}"
-        );
-        assert!(
-            !printed.0.contains(secret.as_str()),
-            "`{secret}` leaked in Debug/Display output:\n{}",
-            printed.0
-        );
-    }
+    printed.assert_none_of(&secrets, &logs);
 }

@@ -102,6 +102,36 @@ pub fn app_portal(sandbox: &Sandbox) -> (AppPortalClient, Arc<VirtualTime>) {
     (client, time)
 }
 
+/// An app-portal client with the organisation token whose requests (and answers' headers)
+/// are recorded.
+pub fn recorded_app_portal(
+    sandbox: &Sandbox,
+) -> (AppPortalClient, Arc<Recording>, Arc<VirtualTime>) {
+    let time = time();
+    let recording = Recording::new();
+    let client = app_portal_with(
+        SecretString::from(sandbox.credentials().app_portal_token),
+        config(sandbox.app_portal_url(), &time).transport(recording.clone()),
+    );
+    (client, recording, time)
+}
+
+/// A SnapTrade client with the demo credentials at `base_url` whose requests (and answers'
+/// headers) are recorded.
+pub fn recorded_snaptrade(
+    sandbox: &Sandbox,
+    base_url: String,
+) -> (SnapTradeClient, Arc<Recording>, Arc<VirtualTime>) {
+    let time = time();
+    let recording = Recording::new();
+    let client = SnapTradeClient::with_config(
+        snaptrade_credentials(sandbox, sandbox.credentials().snaptrade_consumer_key),
+        config(base_url, &time).transport(recording.clone()),
+    )
+    .unwrap();
+    (client, recording, time)
+}
+
 /// SnapTrade credentials with the demo client id and `consumer_key`.
 pub fn snaptrade_credentials(sandbox: &Sandbox, consumer_key: &str) -> snaptrade::Credentials {
     snaptrade::Credentials::new(
@@ -127,6 +157,10 @@ pub struct Seen {
     pub method: Method,
     pub uri: Uri,
     pub headers: HeaderMap,
+    /// The request body as sent.
+    pub body: Bytes,
+    /// The headers of the answer, if one arrived.
+    pub response_headers: Option<HeaderMap>,
 }
 
 impl Seen {
@@ -144,7 +178,8 @@ impl Seen {
     }
 }
 
-/// The default reqwest transport, recording every request it sends (as signed).
+/// The default reqwest transport, recording every request it sends (as signed) and the
+/// headers of each answer.
 #[derive(Debug)]
 pub struct Recording {
     inner: ReqwestTransport,
@@ -170,13 +205,44 @@ impl Transport for Recording {
         request: http::Request<Bytes>,
         max_response_bytes: usize,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
-        self.seen.lock().unwrap().push(Seen {
-            method: request.method().clone(),
-            uri: request.uri().clone(),
-            headers: request.headers().clone(),
-        });
-        self.inner.send(request, max_response_bytes)
+        let index = {
+            let mut seen = self.seen.lock().unwrap();
+            seen.push(Seen {
+                method: request.method().clone(),
+                uri: request.uri().clone(),
+                headers: request.headers().clone(),
+                body: request.body().clone(),
+                response_headers: None,
+            });
+            seen.len() - 1
+        };
+        Box::pin(async move {
+            let answer = self.inner.send(request, max_response_bytes).await;
+            if let Ok(response) = &answer {
+                self.seen.lock().unwrap()[index].response_headers =
+                    Some(response.headers().clone());
+            }
+            answer
+        })
     }
 }
 
 pub use fintra_core::test_util::CapturedLogs;
+
+/// Captures this thread's `tracing` output until the guard is dropped.
+///
+/// With a single registered dispatcher, tracing-core computes the interest of callsites
+/// first hit on *other* threads (the other tests of this binary) from their thread's
+/// default, `NoSubscriber`, and caches "never": this thread would then miss those events. A
+/// second registered dispatcher (returned, keep it alive) makes every callsite "sometimes"
+/// interested, so each thread asks its own default subscriber.
+pub fn capture_logs() -> (
+    CapturedLogs,
+    tracing::subscriber::DefaultGuard,
+    tracing::Dispatch,
+) {
+    let logs = CapturedLogs::default();
+    let guard = tracing::subscriber::set_default(logs.clone());
+    let second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    (logs, guard, second)
+}
