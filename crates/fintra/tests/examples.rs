@@ -301,9 +301,14 @@ async fn app_portal_link_example() {
         &names,
     );
 
-    // The sandbox token has no region suffix, so without a base URL the client cannot be
-    // built: one line of Display (not `Config("…")`), status 1, no request.
-    let no_base_url = [token.clone(), ("SVIX_APP_ID", "app_example".to_owned())];
+    // A base URL that is not a URL: the client cannot be built. One line of Display (not
+    // `Config("…")`), status 1, no request. (A token without a region suffix and no base URL
+    // falls back to https://api.svix.com, as the official clients do, so it is not tried here.)
+    let no_base_url = [
+        token.clone(),
+        ("SVIX_APP_ID", "app_example".to_owned()),
+        ("FINTRA_APP_PORTAL_BASE_URL", "not a url".to_owned()),
+    ];
     let out = run(binary.clone(), &no_base_url).await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");

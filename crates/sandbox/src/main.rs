@@ -123,20 +123,24 @@ fn print_human(sandbox: &Sandbox) {
     println!("Press Ctrl-C to stop.");
 }
 
-/// Waits for Ctrl-C or, on Unix, SIGTERM.
-async fn stop_signal() {
+/// Installs the Ctrl-C and (on Unix) SIGTERM handlers now, and returns a future that ends
+/// when either arrives. Installing before the base URLs are printed means a supervisor that
+/// reads them and sends SIGTERM at once still gets a clean shutdown.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        if let Some(mut term) = term {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = ctrl_c => {}
                 _ = term.recv() => {}
             }
             return;
         }
+        let _ = ctrl_c.await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 #[tokio::main]
@@ -165,12 +169,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let stop = stop_signal();
     if args.json {
         println!("{}", json_summary(&sandbox));
     } else {
         print_human(&sandbox);
     }
-    stop_signal().await;
+    stop.await;
     sandbox.shutdown().await;
     if !args.json {
         println!("stopped");
