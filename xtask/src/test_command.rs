@@ -41,10 +41,12 @@ pub fn run(manifest_path: &Path, extra: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
-/// `cargo test --workspace --manifest-path <path> --features <list> <extra>`.
+/// `cargo test --workspace --no-fail-fast --manifest-path <path> --features <list> <extra>`.
+///
+/// `--no-fail-fast`: one run reports every failing test binary, not only the first.
 pub fn command(manifest_path: &Path, features: &[String], extra: &[String]) -> Command {
     let mut test = cmd::cargo();
-    test.args(["test", "--workspace", "--manifest-path"])
+    test.args(["test", "--workspace", "--no-fail-fast", "--manifest-path"])
         .arg(manifest_path);
     if !features.is_empty() {
         test.args(["--features", &features.join(",")]);
@@ -64,7 +66,7 @@ mod tests {
         let test = command(Path::new("/w/Cargo.toml"), &features, &extra);
         assert_eq!(
             cmd::display(&test),
-            "cargo test --workspace --manifest-path /w/Cargo.toml --features a/x,b/y -- \
+            "cargo test --workspace --no-fail-fast --manifest-path /w/Cargo.toml --features a/x,b/y -- \
              --nocapture"
         );
     }
@@ -74,7 +76,7 @@ mod tests {
         let test = command(Path::new("Cargo.toml"), &[], &[]);
         assert_eq!(
             cmd::display(&test),
-            "cargo test --workspace --manifest-path Cargo.toml"
+            "cargo test --workspace --no-fail-fast --manifest-path Cargo.toml"
         );
     }
 
