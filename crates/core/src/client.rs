@@ -2,6 +2,8 @@
 //! timeouts, error mapping and tracing.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,7 +26,7 @@ use crate::retry::{
 use crate::secret::{DEFAULT_ALLOWED_HEADERS, sanitize_headers};
 use crate::time::{Clock, Sleep, SystemClock, TokioSleep, elapsed};
 use crate::transport::{
-    DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, ReqwestTransport, Transport,
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, PreparedUrl, ReqwestTransport, Transport,
 };
 
 /// The provider's error code and message, extracted from an error body.
@@ -447,6 +449,13 @@ struct BaseUrl {
     scheme: String,
     /// `host[:port]` as `http::Uri` reports it, default port omitted.
     authority: String,
+    /// The path with no trailing `/` (empty for the root).
+    path: String,
+    /// The parsed base, from which each request's URL is derived without parsing its host
+    /// again.
+    url: Url,
+    uri_scheme: http::uri::Scheme,
+    uri_authority: http::uri::Authority,
 }
 
 fn parse_base_url(raw: &str) -> Result<BaseUrl, Error> {
@@ -490,10 +499,17 @@ fn parse_base_url(raw: &str) -> Result<BaseUrl, Error> {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
     };
+    let unusable = || Error::config(format!("invalid base URL {shown}: {fix}"));
+    let uri_scheme = url.scheme().parse().map_err(|_| unusable())?;
+    let uri_authority = authority.parse().map_err(|_| unusable())?;
     Ok(BaseUrl {
         scheme: url.scheme().to_owned(),
+        path: url.path().trim_end_matches('/').to_owned(),
         authority,
         prefix,
+        url,
+        uri_scheme,
+        uri_authority,
     })
 }
 
@@ -592,7 +608,7 @@ impl Client {
         let limit = options.timeout.or(self.inner.timeout);
         let rust_method = op.rust_method;
         let operation = op.id;
-        let fut = self.execute_inner(op, options).instrument(span);
+        let fut = pin!(self.execute_inner(op, options).instrument(span));
         within(&*self.inner.sleep, limit, fut)
             .await
             .unwrap_or_else(|Elapsed| {
@@ -612,215 +628,234 @@ impl Client {
             })
     }
 
-    async fn execute_inner(
-        &self,
+    // Not an `async fn`: its arguments would be stored twice in the future's state (once as
+    // arguments, once as locals); captured by an `async move` block they are stored once.
+    #[allow(clippy::manual_async_fn)]
+    fn execute_inner<'a>(
+        &'a self,
         op: Operation,
-        options: &RequestOptions,
-    ) -> Result<Response, Error> {
-        let inner = &*self.inner;
-        let policy = options.retry.as_ref().unwrap_or(&inner.retry);
-        let mut idempotency = op.idempotency.clone();
-        if let Some(key) = &options.idempotency_key {
-            idempotency = Idempotency::Key(key.clone());
-        }
-        let template = self.build_request(&op, &idempotency, options)?;
-        let started = inner.clock.now();
-        // Latency is only measured when someone will read it.
-        let timer = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
-        let mut attempt = 0u32;
-        let mut retries = 0u32;
-        let mut replayed = false;
-        loop {
-            attempt += 1;
-            let span = tracing::debug_span!(
-                "fintra.attempt",
-                attempt,
-                status = tracing::field::Empty,
-                request_id = tracing::field::Empty,
-            );
-            let outcome = self
-                .attempt(
-                    &op,
-                    &template,
-                    &idempotency,
-                    options,
+        options: &'a RequestOptions,
+    ) -> impl Future<Output = Result<Response, Error>> + Send + 'a {
+        async move {
+            let inner = &*self.inner;
+            let policy = options.retry.as_ref().unwrap_or(&inner.retry);
+            let mut idempotency = op.idempotency.clone();
+            if let Some(key) = &options.idempotency_key {
+                idempotency = Idempotency::Key(key.clone());
+            }
+            // The first attempt sends this request as it is; a retry builds a fresh one.
+            let mut first = Some(self.build_request(&op, &idempotency, options)?);
+            let started = inner.clock.now();
+            // Latency is only measured when someone will read it.
+            let timer = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
+            let mut attempt = 0u32;
+            let mut retries = 0u32;
+            let mut replayed = false;
+            loop {
+                attempt += 1;
+                let span = tracing::debug_span!(
+                    "fintra.attempt",
                     attempt,
-                    replayed,
-                    &span,
-                )
-                .instrument(span.clone())
-                .await
-                .map_err(|e| e.with_call(op.rust_method, attempt))?;
-            let give_up = |err: Error, why: &str| {
-                let err = err.with_call(op.rust_method, attempt);
-                tracing::warn!(operation = op.id, attempts = attempt, error = %err, "giving up: {why}");
-                Err(err)
-            };
-            match outcome {
-                Attempt::Success(response) => {
-                    tracing::debug!(
-                        operation = op.id,
-                        status = response.status.as_u16(),
-                        attempts = attempt,
-                        latency_ms = timer.map(|t| t.elapsed().as_secs_f64() * 1e3),
-                        "succeeded"
-                    );
-                    return Ok(response);
-                }
-                Attempt::Replay => {
-                    replayed = true;
-                    tracing::debug!(
-                        operation = op.id,
-                        "credential expired; replaying once with a fresh one"
-                    );
-                }
-                Attempt::Failed(err, decision) => {
-                    let RetryDecision::Retry { kind, after } = decision else {
-                        let err = err.with_call(op.rust_method, attempt);
-                        tracing::debug!(operation = op.id, attempts = attempt, error = %err, "failed");
-                        return Err(err);
-                    };
-                    retries += 1;
-                    if retries >= policy.get_max_attempts() {
-                        return give_up(err, "no attempts left");
-                    }
-                    let Some(delay) = policy.delay(retries, after) else {
-                        return give_up(
-                            err,
-                            "the server asks to wait longer than the policy's max_retry_after",
+                    status = tracing::field::Empty,
+                    request_id = tracing::field::Empty,
+                );
+                let (request, prepared) = match first.take() {
+                    Some(request) => request,
+                    None => self.build_request(&op, &idempotency, options)?,
+                };
+                let outcome = self
+                    .attempt(
+                        &op,
+                        request,
+                        prepared,
+                        &idempotency,
+                        options,
+                        attempt,
+                        replayed,
+                        &span,
+                    )
+                    .instrument(span.clone())
+                    .await
+                    .map_err(|e| e.with_call(op.rust_method, attempt))?;
+                let give_up = |err: Error, why: &str| {
+                    let err = err.with_call(op.rust_method, attempt);
+                    tracing::warn!(operation = op.id, attempts = attempt, error = %err, "giving up: {why}");
+                    Err(err)
+                };
+                match outcome {
+                    Attempt::Success(response) => {
+                        tracing::debug!(
+                            operation = op.id,
+                            status = response.status.as_u16(),
+                            attempts = attempt,
+                            latency_ms = timer.map(|t| t.elapsed().as_secs_f64() * 1e3),
+                            "succeeded"
                         );
-                    };
-                    if let Some(budget) = policy.get_max_elapsed()
-                        && elapsed(started, inner.clock.now()).saturating_add(delay) > budget
-                    {
-                        return give_up(err, "the retry time budget (max_elapsed) is spent");
+                        return Ok(response);
                     }
-                    tracing::debug!(operation = op.id, attempt, ?kind, ?delay, error = %err, "retrying");
-                    inner.sleep.sleep(delay).await;
+                    Attempt::Replay => {
+                        replayed = true;
+                        tracing::debug!(
+                            operation = op.id,
+                            "credential expired; replaying once with a fresh one"
+                        );
+                    }
+                    Attempt::Failed(err, decision) => {
+                        let RetryDecision::Retry { kind, after } = decision else {
+                            let err = err.with_call(op.rust_method, attempt);
+                            tracing::debug!(operation = op.id, attempts = attempt, error = %err, "failed");
+                            return Err(err);
+                        };
+                        retries += 1;
+                        if retries >= policy.get_max_attempts() {
+                            return give_up(err, "no attempts left");
+                        }
+                        let Some(delay) = policy.delay(retries, after) else {
+                            return give_up(
+                                err,
+                                "the server asks to wait longer than the policy's max_retry_after",
+                            );
+                        };
+                        if let Some(budget) = policy.get_max_elapsed()
+                            && elapsed(started, inner.clock.now()).saturating_add(delay) > budget
+                        {
+                            return give_up(err, "the retry time budget (max_elapsed) is spent");
+                        }
+                        tracing::debug!(operation = op.id, attempt, ?kind, ?delay, error = %err, "retrying");
+                        inner.sleep.sleep(delay).await;
+                    }
                 }
             }
         }
     }
 
-    /// Runs one attempt: sign, send, classify.
-    #[allow(clippy::too_many_arguments)]
-    async fn attempt(
-        &self,
-        op: &Operation,
-        template: &http::Request<Bytes>,
-        idempotency: &Idempotency,
-        options: &RequestOptions,
+    /// Runs one attempt: sign, send, classify. (Not an `async fn`, like `execute_inner`.)
+    #[allow(clippy::too_many_arguments, clippy::manual_async_fn)]
+    fn attempt<'a>(
+        &'a self,
+        op: &'a Operation,
+        mut request: http::Request<Bytes>,
+        prepared: PreparedUrl,
+        idempotency: &'a Idempotency,
+        options: &'a RequestOptions,
         attempt: u32,
         replayed: bool,
-        span: &tracing::Span,
-    ) -> Result<Attempt, Error> {
-        let inner = &*self.inner;
-        let mut request = clone_request(template);
-        let cx = SignContext {
-            operation: op.id,
-            attempt,
-            now: inner.clock.now(),
-        };
-        if !inner.signers.is_empty() && self.same_origin(request.uri()) {
-            for signer in &inner.signers {
-                signer.sign(&mut request, cx).await?;
-            }
-        }
-        let extensions = request.extensions().clone();
-        let limit = options.attempt_timeout.or(inner.attempt_timeout);
-        // Queue for a slot; the semaphore is never closed, so this cannot fail.
-        let slot = inner.in_flight.acquire().await.ok();
-        let sent = inner.transport.send(request, inner.max_response_bytes);
-        let result = within(&*inner.sleep, limit, sent)
-            .await
-            .unwrap_or_else(|Elapsed| {
-                Err(TransportError::new(
-                    TransportErrorKind::Timeout,
-                    format!(
-                        "the attempt did not finish within {:?}",
-                        limit.unwrap_or_default()
-                    ),
-                ))
-            });
-        if inner.in_flight.available_permits() == 0 {
-            // Calls are queued: let the connection this attempt used go back to the pool
-            // (the HTTP library does that on another task) before the next call takes the
-            // slot, so that call reuses it instead of opening a new socket.
-            tokio::task::yield_now().await;
-        }
-        drop(slot);
-        let classify = ClassifyContext {
-            operation: op.id,
-            method: &op.method,
-            replay_safe: idempotency.is_replay_safe(),
-            attempt,
-            now: inner.clock.now(),
-        };
-        let response = match result {
-            Ok(response) => response,
-            Err(err) => {
-                let outcome = AttemptOutcome::Transport(&err);
-                let decision = self.decide(&classify, outcome);
-                return Ok(Attempt::Failed(err.for_operation(op.id).into(), decision));
-            }
-        };
-        let (parts, body) = response.into_parts();
-        // Recorded once on this attempt's own span, so fields never pile up.
-        span.record("status", parts.status.as_u16());
-        let request_id = self.request_id(&parts.headers);
-        if let Some(id) = &request_id {
-            span.record("request_id", id.as_str());
-        }
-        let deprecation = Deprecation::from_headers(&parts.headers);
-        if let Some(notice) = &deprecation {
-            self.log_deprecation(op, notice);
-        }
-        if op.is_success(parts.status) {
-            return Ok(Attempt::Success(Response {
+        span: &'a tracing::Span,
+    ) -> impl Future<Output = Result<Attempt, Error>> + Send + 'a {
+        async move {
+            let inner = &*self.inner;
+            let cx = SignContext {
                 operation: op.id,
-                rust_method: op.rust_method,
-                sensitive: op.sensitive,
-                status: parts.status,
-                headers: parts.headers,
-                body,
-                deprecation,
-            }));
-        }
-        if !replayed {
-            let rejection = Rejection {
+                attempt,
+                now: inner.clock.now(),
+            };
+            if !inner.signers.is_empty() && self.same_origin(request.uri()) {
+                for signer in &inner.signers {
+                    signer.sign(&mut request, cx).await?;
+                }
+            }
+            // What the signers attached, for their replay decision (nothing to keep without any).
+            let extensions = if inner.signers.is_empty() {
+                http::Extensions::new()
+            } else {
+                request.extensions().clone()
+            };
+            request.extensions_mut().insert(prepared);
+            let limit = options.attempt_timeout.or(inner.attempt_timeout);
+            // Queue for a slot; the semaphore is never closed, so this cannot fail.
+            let slot = inner.in_flight.acquire().await.ok();
+            let sent = inner.transport.send(request, inner.max_response_bytes);
+            let result = within(&*inner.sleep, limit, pin!(sent))
+                .await
+                .unwrap_or_else(|Elapsed| {
+                    Err(TransportError::new(
+                        TransportErrorKind::Timeout,
+                        format!(
+                            "the attempt did not finish within {:?}",
+                            limit.unwrap_or_default()
+                        ),
+                    ))
+                });
+            if inner.in_flight.available_permits() == 0 {
+                // Calls are queued: let the connection this attempt used go back to the pool
+                // (the HTTP library does that on another task) before the next call takes the
+                // slot, so that call reuses it instead of opening a new socket.
+                tokio::task::yield_now().await;
+            }
+            drop(slot);
+            let classify = ClassifyContext {
+                operation: op.id,
+                method: &op.method,
+                replay_safe: idempotency.is_replay_safe(),
+                attempt,
+                now: inner.clock.now(),
+            };
+            let response = match result {
+                Ok(response) => response,
+                Err(err) => {
+                    let outcome = AttemptOutcome::Transport(&err);
+                    let decision = self.decide(&classify, outcome);
+                    return Ok(Attempt::Failed(err.for_operation(op.id).into(), decision));
+                }
+            };
+            let (parts, body) = response.into_parts();
+            // Recorded once on this attempt's own span, so fields never pile up.
+            span.record("status", parts.status.as_u16());
+            let request_id = self.request_id(&parts.headers);
+            if let Some(id) = &request_id {
+                span.record("request_id", id.as_str());
+            }
+            let deprecation = Deprecation::from_headers(&parts.headers);
+            if let Some(notice) = &deprecation {
+                self.log_deprecation(op, notice);
+            }
+            if op.is_success(parts.status) {
+                return Ok(Attempt::Success(Response {
+                    operation: op.id,
+                    rust_method: op.rust_method,
+                    sensitive: op.sensitive,
+                    status: parts.status,
+                    headers: parts.headers,
+                    body,
+                    deprecation,
+                }));
+            }
+            if !replayed {
+                let rejection = Rejection {
+                    status: parts.status,
+                    headers: &parts.headers,
+                    body: &body,
+                    extensions: &extensions,
+                };
+                if inner.signers.iter().any(|s| s.should_replay(&rejection)) {
+                    return Ok(Attempt::Replay);
+                }
+            }
+            let outcome = AttemptOutcome::Response {
                 status: parts.status,
                 headers: &parts.headers,
                 body: &body,
-                extensions: &extensions,
             };
-            if inner.signers.iter().any(|s| s.should_replay(&rejection)) {
-                return Ok(Attempt::Replay);
-            }
+            let decision = self.decide(&classify, outcome);
+            let details = inner
+                .error_parser
+                .parse(parts.status, &parts.headers, &body);
+            let error = ApiError {
+                operation: op.id,
+                status: parts.status,
+                code: details.code,
+                message: details.message,
+                request_id,
+                retry_after: crate::retry::parse_retry_after(&parts.headers, classify.now),
+                headers: sanitize_headers(&parts.headers, &inner.loggable_headers),
+                body,
+                sensitive: op.sensitive,
+                rust_method: op.rust_method,
+                attempts: attempt,
+                deprecation,
+            };
+            Ok(Attempt::Failed(error.into(), decision))
         }
-        let outcome = AttemptOutcome::Response {
-            status: parts.status,
-            headers: &parts.headers,
-            body: &body,
-        };
-        let decision = self.decide(&classify, outcome);
-        let details = inner
-            .error_parser
-            .parse(parts.status, &parts.headers, &body);
-        let error = ApiError {
-            operation: op.id,
-            status: parts.status,
-            code: details.code,
-            message: details.message,
-            request_id,
-            retry_after: crate::retry::parse_retry_after(&parts.headers, classify.now),
-            headers: sanitize_headers(&parts.headers, &inner.loggable_headers),
-            body,
-            sensitive: op.sensitive,
-            rust_method: op.rust_method,
-            attempts: attempt,
-            deprecation,
-        };
-        Ok(Attempt::Failed(error.into(), decision))
     }
 
     /// Logs the first deprecation notice of each operation of this client.
@@ -879,7 +914,7 @@ impl Client {
         op: &Operation,
         idempotency: &Idempotency,
         options: &RequestOptions,
-    ) -> Result<http::Request<Bytes>, Error> {
+    ) -> Result<(http::Request<Bytes>, PreparedUrl), Error> {
         let inner = &*self.inner;
         if !op.path.starts_with('/') {
             return Err(Error::config(format!(
@@ -888,23 +923,43 @@ impl Client {
             )));
         }
         crate::path::check_path(op.id, &op.path)?;
-        let mut url = format!("{}{}", inner.base.prefix, op.path);
+        let base = &inner.base;
+        let mut target = String::with_capacity(base.path.len() + op.path.len() + 16);
+        target.push_str(&base.path);
+        target.push_str(&op.path);
+        let path_len = target.len();
         if !op.query.is_empty() {
-            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            target.push('?');
+            let mut query = url::form_urlencoded::Serializer::for_suffix(target, path_len + 1);
             for (name, value) in &op.query {
                 query.append_pair(name, value.expose());
             }
-            url.push('?');
-            url.push_str(&query.finish());
+            target = query.finish();
         }
-        let uri: http::Uri = url.parse().map_err(|_| {
+        let invalid = || {
             crate::error::InvalidRequest::new("path", "does not form a valid URL with the base URL")
-        })?;
+        };
+        // The URL for the transport (see PreparedUrl) derives from the parsed base: its
+        // scheme and host are not parsed again, per call or per attempt.
+        let mut parsed = base.url.clone();
+        parsed.set_path(&target[..path_len]);
+        if target.len() > path_len {
+            parsed.set_query(Some(&target[path_len + 1..]));
+        }
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(base.uri_scheme.clone());
+        parts.authority = Some(base.uri_authority.clone());
+        parts.path_and_query = Some(
+            http::uri::PathAndQuery::from_maybe_shared(Bytes::from(target))
+                .map_err(|_| invalid())?,
+        );
+        let uri = http::Uri::from_parts(parts).map_err(|_| invalid())?;
         let mut request = http::Request::new(op.body.clone().unwrap_or_default());
         *request.method_mut() = op.method.clone();
-        *request.uri_mut() = uri;
+        *request.uri_mut() = uri.clone();
         let headers = request.headers_mut();
-        for map in [&inner.default_headers, &op.headers, &options.headers] {
+        headers.clone_from(&inner.default_headers);
+        for map in [&op.headers, &options.headers] {
             for (name, value) in map {
                 headers.insert(name.clone(), value.clone());
             }
@@ -915,17 +970,8 @@ impl Client {
         if let Idempotency::Key(key) = idempotency {
             headers.insert(inner.idempotency_header.clone(), key.header_value());
         }
-        Ok(request)
+        Ok((request, PreparedUrl { uri, url: parsed }))
     }
-}
-
-fn clone_request(template: &http::Request<Bytes>) -> http::Request<Bytes> {
-    let mut request = http::Request::new(template.body().clone());
-    *request.method_mut() = template.method().clone();
-    *request.uri_mut() = template.uri().clone();
-    *request.version_mut() = template.version();
-    *request.headers_mut() = template.headers().clone();
-    request
 }
 
 #[cfg(test)]
@@ -1007,6 +1053,33 @@ mod tests {
             "https://evil.example.com:8443/v1/x",
         ] {
             assert!(!client.same_origin(&other.parse().unwrap()), "{other}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The URL handed to reqwest (derived from the parsed base) is exactly what parsing
+        /// the request's URI would give.
+        #[test]
+        fn the_prepared_url_equals_a_fresh_parse(
+            base in proptest::sample::select(vec![
+                "https://api.example.com",
+                "https://api.example.com:8443/api/v1/",
+                "http://127.0.0.1:9000/x",
+                "http://[::1]:8080",
+            ]),
+            segment in ".*",
+            value in ".*",
+        ) {
+            let client = Client::builder().base_url(base).build().unwrap();
+            let op = Operation::get("Op", format!("/a/{}/b", crate::encode_path_segment(&segment)))
+                .query("q", value);
+            if let Ok((request, prepared)) =
+                client.build_request(&op, &Idempotency::Safe, &RequestOptions::new())
+            {
+                let fresh = Url::parse(&request.uri().to_string()).unwrap();
+                proptest::prop_assert_eq!(prepared.url.as_str(), fresh.as_str());
+                proptest::prop_assert_eq!(&prepared.uri, request.uri());
+            }
         }
     }
 

@@ -45,6 +45,15 @@ pub trait Transport: Send + Sync + fmt::Debug {
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
 }
 
+/// The request URL as the client already parsed it, attached to a request's extensions so
+/// the reqwest transport does not parse it again; used only while `uri` is still the
+/// request's URI (a signer may rewrite it).
+#[derive(Debug, Clone)]
+pub(crate) struct PreparedUrl {
+    pub(crate) uri: http::Uri,
+    pub(crate) url: url::Url,
+}
+
 /// The default transport, over a [`reqwest::Client`].
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
@@ -88,8 +97,19 @@ impl ReqwestTransport {
         max: usize,
     ) -> Result<http::Response<Bytes>, TransportError> {
         let target = Target(request.uri().clone());
-        let request = reqwest::Request::try_from(request.map(reqwest::Body::from))
-            .map_err(|e| map_reqwest_error(e, TransportErrorKind::Other, &target))?;
+        let (mut parts, body) = request.into_parts();
+        let request = match parts.extensions.remove::<PreparedUrl>() {
+            // The client parsed this URL already, and no signer changed the URI since.
+            Some(prepared) if prepared.uri == parts.uri => {
+                let mut request = reqwest::Request::new(parts.method, prepared.url);
+                *request.headers_mut() = parts.headers;
+                *request.version_mut() = parts.version;
+                *request.body_mut() = Some(reqwest::Body::from(body));
+                request
+            }
+            _ => reqwest::Request::try_from(http::Request::from_parts(parts, body))
+                .map_err(|e| map_reqwest_error(e, TransportErrorKind::Other, &target))?,
+        };
         let mut response = self
             .client
             .execute(request)
