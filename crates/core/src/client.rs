@@ -145,7 +145,7 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     attempt_timeout: Option<Duration>,
     retry: RetryPolicy,
-    transport: Option<Arc<dyn Transport>>,
+    transport: Option<TransportChoice>,
     /// Why the caller's reqwest builder did not build (reported by `build`).
     transport_error: Option<String>,
     signers: Vec<Arc<dyn RequestSigner>>,
@@ -295,7 +295,7 @@ impl ClientBuilder {
     pub fn reqwest_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
         match ReqwestTransport::from_builder(builder) {
             Ok(transport) => {
-                self.transport = Some(Arc::new(transport));
+                self.transport = Some(TransportChoice::Reqwest(transport));
                 self.transport_error = None;
             }
             Err(e) => self.transport_error = Some(e.to_string()),
@@ -305,7 +305,7 @@ impl ClientBuilder {
 
     /// Sends requests through any [`Transport`] (which must not follow redirects).
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
+        self.transport = Some(TransportChoice::Custom(transport));
         self.transport_error = None;
         self
     }
@@ -315,7 +315,7 @@ impl ClientBuilder {
     /// several clients from the caller's builder).
     pub fn with_shared_transport(mut self) -> Result<Self, Error> {
         if self.transport.is_none() {
-            self.transport = Some(Arc::new(ReqwestTransport::default_client()?));
+            self.transport = Some(TransportChoice::Reqwest(ReqwestTransport::default_client()?));
         }
         Ok(self)
     }
@@ -404,7 +404,7 @@ impl ClientBuilder {
         }
         let transport = match self.transport {
             Some(t) => t,
-            None => Arc::new(ReqwestTransport::default_client()?),
+            None => TransportChoice::Reqwest(ReqwestTransport::default_client()?),
         };
         let user_agent = self
             .user_agent
@@ -439,6 +439,14 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// A client's transport. fintra's own reqwest transport is called directly, with the URL the
+/// client already parsed; any other goes through the [`Transport`] trait.
+#[derive(Debug, Clone)]
+enum TransportChoice {
+    Reqwest(ReqwestTransport),
+    Custom(Arc<dyn Transport>),
 }
 
 /// A validated base URL without trailing slashes.
@@ -520,7 +528,7 @@ struct Inner {
     timeout: Option<Duration>,
     attempt_timeout: Option<Duration>,
     retry: RetryPolicy,
-    transport: Arc<dyn Transport>,
+    transport: TransportChoice,
     signers: Vec<Arc<dyn RequestSigner>>,
     classifier: Option<Arc<dyn RetryClassifier>>,
     error_parser: Arc<dyn ErrorParser>,
@@ -744,12 +752,12 @@ impl Client {
     ) -> impl Future<Output = Result<Attempt, Error>> + Send + 'a {
         async move {
             let inner = &*self.inner;
-            let cx = SignContext {
-                operation: op.id,
-                attempt,
-                now: inner.clock.now(),
-            };
             if !inner.signers.is_empty() && self.same_origin(request.uri()) {
+                let cx = SignContext {
+                    operation: op.id,
+                    attempt,
+                    now: inner.clock.now(),
+                };
                 for signer in &inner.signers {
                     signer.sign(&mut request, cx).await?;
                 }
@@ -760,11 +768,19 @@ impl Client {
             } else {
                 request.extensions().clone()
             };
-            request.extensions_mut().insert(prepared);
             let limit = options.attempt_timeout.or(inner.attempt_timeout);
             // Queue for a slot; the semaphore is never closed, so this cannot fail.
-            let slot = inner.in_flight.acquire().await.ok();
-            let sent = inner.transport.send(request, inner.max_response_bytes);
+            let slot = match inner.in_flight.try_acquire() {
+                Ok(slot) => Some(slot),
+                Err(_) => inner.in_flight.acquire().await.ok(),
+            };
+            let max = inner.max_response_bytes;
+            let sent = match &inner.transport {
+                TransportChoice::Reqwest(t) => {
+                    Box::pin(t.send_prepared(request, Some(prepared), max))
+                }
+                TransportChoice::Custom(t) => t.send(request, max),
+            };
             let result = within(&*inner.sleep, limit, pin!(sent))
                 .await
                 .unwrap_or_else(|Elapsed| {
@@ -783,7 +799,8 @@ impl Client {
                 tokio::task::yield_now().await;
             }
             drop(slot);
-            let classify = ClassifyContext {
+            // Only a failure is classified (and reads the clock for it).
+            let classify = || ClassifyContext {
                 operation: op.id,
                 method: &op.method,
                 replay_safe: idempotency.is_replay_safe(),
@@ -794,7 +811,7 @@ impl Client {
                 Ok(response) => response,
                 Err(err) => {
                     let outcome = AttemptOutcome::Transport(&err);
-                    let decision = self.decide(&classify, outcome);
+                    let decision = self.decide(&classify(), outcome);
                     return Ok(Attempt::Failed(err.for_operation(op.id).into(), decision));
                 }
             };
@@ -836,6 +853,7 @@ impl Client {
                 headers: &parts.headers,
                 body: &body,
             };
+            let classify = classify();
             let decision = self.decide(&classify, outcome);
             let details = inner
                 .error_parser
