@@ -11,7 +11,6 @@ use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
-use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{Rejection, RequestSigner, SignContext};
@@ -449,6 +448,19 @@ enum TransportChoice {
     Custom(Arc<dyn Transport>),
 }
 
+/// Polls `fut` inside `span`, like `tracing::Instrument`, but borrowing the pinned future
+/// instead of moving it into a wrapper: the futures of a call are KiBs, and each move copies
+/// them (measured by the overhead bench).
+fn in_span<'a, F: Future>(
+    span: &'a tracing::Span,
+    mut fut: std::pin::Pin<&'a mut F>,
+) -> impl Future<Output = F::Output> + 'a {
+    std::future::poll_fn(move |cx| {
+        let _entered = span.enter();
+        fut.as_mut().poll(cx)
+    })
+}
+
 /// A validated base URL without trailing slashes.
 #[derive(Debug, Clone)]
 struct BaseUrl {
@@ -616,8 +628,8 @@ impl Client {
         let limit = options.timeout.or(self.inner.timeout);
         let rust_method = op.rust_method;
         let operation = op.id;
-        let fut = pin!(self.execute_inner(op, options).instrument(span));
-        within(&*self.inner.sleep, limit, fut)
+        let fut = pin!(self.execute_inner(op, options));
+        within(&*self.inner.sleep, limit, pin!(in_span(&span, fut)))
             .await
             .unwrap_or_else(|Elapsed| {
                 let err = Error::from(
@@ -651,8 +663,6 @@ impl Client {
             if let Some(key) = &options.idempotency_key {
                 idempotency = Idempotency::Key(key.clone());
             }
-            // The first attempt sends this request as it is; a retry builds a fresh one.
-            let mut first = Some(self.build_request(&op, &idempotency, options)?);
             let started = inner.clock.now();
             // Latency is only measured when someone will read it.
             let timer = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
@@ -667,22 +677,9 @@ impl Client {
                     status = tracing::field::Empty,
                     request_id = tracing::field::Empty,
                 );
-                let (request, prepared) = match first.take() {
-                    Some(request) => request,
-                    None => self.build_request(&op, &idempotency, options)?,
-                };
-                let outcome = self
-                    .attempt(
-                        &op,
-                        request,
-                        prepared,
-                        &idempotency,
-                        options,
-                        attempt,
-                        replayed,
-                        &span,
-                    )
-                    .instrument(span.clone())
+                let attempt_fut =
+                    pin!(self.attempt(&op, &idempotency, options, attempt, replayed, &span,));
+                let outcome = in_span(&span, attempt_fut)
                     .await
                     .map_err(|e| e.with_call(op.rust_method, attempt))?;
                 let give_up = |err: Error, why: &str| {
@@ -737,13 +734,12 @@ impl Client {
         }
     }
 
-    /// Runs one attempt: sign, send, classify. (Not an `async fn`, like `execute_inner`.)
+    /// Runs one attempt: build, sign, send, classify. (Not an `async fn`, like
+    /// `execute_inner`.)
     #[allow(clippy::too_many_arguments, clippy::manual_async_fn)]
     fn attempt<'a>(
         &'a self,
         op: &'a Operation,
-        mut request: http::Request<Bytes>,
-        prepared: PreparedUrl,
         idempotency: &'a Idempotency,
         options: &'a RequestOptions,
         attempt: u32,
@@ -752,6 +748,9 @@ impl Client {
     ) -> impl Future<Output = Result<Attempt, Error>> + Send + 'a {
         async move {
             let inner = &*self.inner;
+            // Built for each attempt (an invalid path fails the first one, before anything is
+            // sent): cheaper than keeping a template to clone.
+            let (mut request, prepared) = self.build_request(op, idempotency, options)?;
             if !inner.signers.is_empty() && self.same_origin(request.uri()) {
                 let cx = SignContext {
                     operation: op.id,
