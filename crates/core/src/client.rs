@@ -597,39 +597,51 @@ impl Client {
     }
 
     /// Executes `op` and decodes a JSON answer into `T`.
-    pub async fn send_json<T: DeserializeOwned>(
-        &self,
+    pub fn send_json<'a, T: DeserializeOwned>(
+        &'a self,
         op: Operation,
-        options: &RequestOptions,
-    ) -> Result<T, Error> {
-        self.execute(op, options).await?.json()
+        options: &'a RequestOptions,
+    ) -> impl Future<Output = Result<T, Error>> + Send + 'a {
+        let call = self.execute(op, options);
+        async move { call.await?.json() }
     }
 
     /// Executes `op` whose success answer has no body of interest (e.g. 204).
-    pub async fn send_empty(&self, op: Operation, options: &RequestOptions) -> Result<(), Error> {
-        self.execute(op, options).await.map(drop)
+    pub fn send_empty<'a>(
+        &'a self,
+        op: Operation,
+        options: &'a RequestOptions,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a {
+        let call = self.execute(op, options);
+        async move { call.await.map(drop) }
     }
 
     /// Executes `op`: signs each attempt, retries as the policy and classification allow,
     /// and returns the success response or the error of the last attempt.
-    pub async fn execute(
-        &self,
+    ///
+    /// (The client's methods return `impl Future` rather than being `async fn`s: an `async
+    /// fn` stores its arguments twice in its future, and a call's future is copied each time
+    /// it moves; see the overhead bench.)
+    #[allow(clippy::manual_async_fn)]
+    pub fn execute<'a>(
+        &'a self,
         op: Operation,
-        options: &RequestOptions,
-    ) -> Result<Response, Error> {
-        let span = tracing::info_span!(
-            "fintra.request",
-            provider = self.inner.provider,
-            operation = op.id,
-            rust_method = op.rust_method,
-            method = %op.method,
-            path = %op.path,
-        );
-        let limit = options.timeout.or(self.inner.timeout);
-        let rust_method = op.rust_method;
-        let operation = op.id;
-        let fut = pin!(self.execute_inner(op, options));
-        within(&*self.inner.sleep, limit, pin!(in_span(&span, fut)))
+        options: &'a RequestOptions,
+    ) -> impl Future<Output = Result<Response, Error>> + Send + 'a {
+        async move {
+            let span = tracing::info_span!(
+                "fintra.request",
+                provider = self.inner.provider,
+                operation = op.id,
+                rust_method = op.rust_method,
+                method = %op.method,
+                path = %op.path,
+            );
+            let limit = options.timeout.or(self.inner.timeout);
+            let rust_method = op.rust_method;
+            let operation = op.id;
+            let fut = pin!(self.execute_inner(op, options));
+            within(&*self.inner.sleep, limit, pin!(in_span(&span, fut)))
             .await
             .unwrap_or_else(|Elapsed| {
                 let err = Error::from(
@@ -646,6 +658,7 @@ impl Client {
                 tracing::warn!(operation, error = %err, "giving up: the call's deadline passed");
                 Err(err)
             })
+        }
     }
 
     // Not an `async fn`: its arguments would be stored twice in the future's state (once as
