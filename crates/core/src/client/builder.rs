@@ -55,7 +55,7 @@ pub(super) struct Settings {
     pub(super) attempt_timeout: Option<Duration>,
     pub(super) retry: RetryPolicy,
     pub(super) signers: Vec<Arc<dyn RequestSigner>>,
-    pub(super) classifier: Option<Arc<dyn RetryClassifier>>,
+    pub(super) classifiers: Vec<Arc<dyn RetryClassifier>>,
     pub(super) error_parser: Arc<dyn ErrorParser>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) sleep: Arc<dyn Sleep>,
@@ -81,7 +81,7 @@ impl Default for ClientBuilder {
                 attempt_timeout: Some(Duration::from_secs(30)),
                 retry: RetryPolicy::default(),
                 signers: Vec::new(),
-                classifier: None,
+                classifiers: Vec::new(),
                 error_parser: Arc::new(JsonErrorParser),
                 clock: Arc::new(SystemClock),
                 sleep: Arc::new(TokioSleep),
@@ -233,9 +233,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Refines retry classification (for provider crates).
+    /// Adds a refinement of retry classification (for provider crates). Classifiers run in
+    /// the order they were added, each given the decision so far (core's default for the
+    /// first), as smithy-rs orders its retry classifiers; a later one can override an earlier
+    /// one. Whatever they say, a write that may have reached the server is never repeated.
     pub fn classifier(mut self, classifier: Arc<dyn RetryClassifier>) -> Self {
-        self.settings.classifier = Some(classifier);
+        self.settings.classifiers.push(classifier);
         self
     }
 

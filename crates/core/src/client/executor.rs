@@ -429,11 +429,14 @@ impl Client {
     }
 
     fn decide(&self, cx: &ClassifyContext<'_>, outcome: AttemptOutcome<'_>) -> RetryDecision {
-        let default = default_decision(cx, outcome);
-        let decision = match &self.inner.settings.classifier {
-            Some(c) => c.classify(cx, outcome, default),
-            None => default,
-        };
+        let decision = self
+            .inner
+            .settings
+            .classifiers
+            .iter()
+            .fold(default_decision(cx, outcome), |decision, c| {
+                c.classify(cx, outcome, decision)
+            });
         // Whatever a classifier says, a write that may have reached the server is not repeated.
         if !cx.replay_safe && !never_sent(outcome) {
             return RetryDecision::DoNotRetry;
