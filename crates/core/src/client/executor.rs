@@ -159,7 +159,8 @@ impl Client {
                     TransportError::new(
                         TransportErrorKind::Timeout,
                         format!(
-                            "the call did not finish within its {:?} deadline",
+                            "the call did not finish within its {:?} deadline (set by \
+                             ClientBuilder::timeout or RequestOptions::timeout)",
                             limit.unwrap_or_default()
                         ),
                     )
@@ -311,7 +312,8 @@ impl Client {
                     Err(TransportError::new(
                         TransportErrorKind::Timeout,
                         format!(
-                            "the attempt did not finish within {:?}",
+                            "the attempt did not finish within {:?} (set by \
+                             ClientBuilder::attempt_timeout or RequestOptions::attempt_timeout)",
                             limit.unwrap_or_default()
                         ),
                     ))
