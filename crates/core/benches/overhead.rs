@@ -3,7 +3,9 @@
 //! Both clients call the same keep-alive HTTP/1.1 server on loopback (a minimal server in this
 //! file, so server cost is identical and tiny). Calls alternate between the two clients so
 //! drift on the machine affects both equally. Reports p50/p99 latency of each and their
-//! ratio; the target is a p50 and p99 ratio of at most 1.05.
+//! ratio; the target is a p50 ratio of at most 1.03 (issue 9). p99 is reported beside the
+//! control's, whose spread between two identical clients (often ±10 % and more on a shared
+//! 2-core machine) makes a p99 target unresolvable; it is not checked.
 //!
 //! ```sh
 //! cargo bench -p fintra-core --bench overhead            # report
@@ -18,7 +20,7 @@ use tokio::net::TcpListener;
 
 const WARMUP: usize = 500;
 const CALLS: usize = 5_000;
-const TARGET: f64 = 1.05;
+const TARGET_P50: f64 = 1.03;
 const BODY: &str = r#"{"status":"ok","items":[{"id":1,"name":"alpha"},{"id":2,"name":"beta"}]}"#;
 
 /// Answers every request on a connection with the same small JSON document.
@@ -161,7 +163,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let r = percentile(&raw, p);
             let s = percentile(&sdk, p);
             let ratio = s.as_secs_f64() / r.as_secs_f64();
-            ok &= control || ratio <= TARGET;
+            ok &= control || p > 0.5 || ratio <= TARGET_P50;
             println!(
                 "{name:>6} {:>10.1}µs {:>10.1}µs {ratio:>7.3}x",
                 r.as_secs_f64() * 1e6,
@@ -170,7 +172,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!(
-        "\ntarget: every ratio <= {TARGET} -> {}",
+        "\ntarget: every fintra p50 ratio <= {TARGET_P50} -> {}",
         if ok { "PASS" } else { "FAIL" }
     );
     if check && !ok {

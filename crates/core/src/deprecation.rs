@@ -4,7 +4,10 @@
 //! Any answer carrying either is readable through [`crate::Response::deprecation`] and
 //! [`crate::Error::deprecation`], and logs one `tracing` warning per operation per client.
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
+
+const DEPRECATION: HeaderName = HeaderName::from_static("deprecation");
+const SUNSET: HeaderName = HeaderName::from_static("sunset");
 
 /// The longest header value kept (a longer one is cut).
 const MAX_VALUE: usize = 256;
@@ -32,13 +35,13 @@ pub struct Deprecation {
 impl Deprecation {
     /// Reads the `Deprecation` and `Sunset` headers; `None` when neither is present.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let read = |name: &str| {
+        let read = |name: &HeaderName| {
             let value = headers.get(name)?;
             let text = String::from_utf8_lossy(value.as_bytes());
             Some(text.chars().take(MAX_VALUE).collect::<String>())
         };
-        let deprecation = read("deprecation");
-        let sunset = read("sunset");
+        let deprecation = read(&DEPRECATION);
+        let sunset = read(&SUNSET);
         (deprecation.is_some() || sunset.is_some()).then_some(Deprecation {
             deprecation,
             sunset,

@@ -46,6 +46,7 @@ mod deadline;
 mod deprecation;
 mod error;
 pub mod format;
+mod future;
 mod operation;
 mod path;
 pub mod retry;
@@ -61,6 +62,7 @@ pub use error::{
     ApiError, AuthError, AuthErrorKind, BoxError, DecodeError, Error, InvalidRequest,
     TransportError, TransportErrorKind,
 };
+pub use future::BoxFuture;
 pub use operation::{Idempotency, IdempotencyKey, Operation, RequestOptions};
 pub use path::{PathSegment, encode_path_segment};
 pub use retry::{Jitter, RetryPolicy};
@@ -71,6 +73,3 @@ pub use transport::{
 
 /// Re-exported so users can build a [`reqwest::Client`] of the exact version this crate uses.
 pub use reqwest;
-
-/// A boxed, `Send` future (the traits here are object-safe).
-pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;

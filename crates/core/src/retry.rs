@@ -204,7 +204,8 @@ pub struct ClassifyContext<'a> {
 /// Whatever it returns, core never retries a request that is not replay-safe once it may
 /// have reached the server.
 pub trait RetryClassifier: Send + Sync + Debug {
-    /// Returns the decision for `outcome`; `default` is core's own.
+    /// Returns the decision for `outcome`; `default` is the decision so far: core's own for
+    /// the first classifier, the previous classifier's for the next ones.
     fn classify(
         &self,
         cx: &ClassifyContext<'_>,

@@ -45,6 +45,15 @@ pub trait Transport: Send + Sync + fmt::Debug {
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
 }
 
+/// The request URL as the client already parsed it, handed to the reqwest transport so it
+/// does not parse it again; used only while `uri` is still the request's URI (a signer may
+/// rewrite it).
+#[derive(Debug, Clone)]
+pub(crate) struct PreparedUrl {
+    pub(crate) uri: http::Uri,
+    pub(crate) url: url::Url,
+}
+
 /// The default transport, over a [`reqwest::Client`].
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
@@ -82,14 +91,27 @@ impl ReqwestTransport {
         Self::from_builder(builder)
     }
 
-    async fn send_inner(
+    /// Sends `request`; `prepared` is its URL as the client parsed it, used unless a signer
+    /// changed the URI since.
+    pub(crate) async fn send_prepared(
         &self,
         request: http::Request<Bytes>,
+        prepared: Option<PreparedUrl>,
         max: usize,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let target = Target(request.uri().clone());
-        let request = reqwest::Request::try_from(request.map(reqwest::Body::from))
-            .map_err(|e| map_reqwest_error(e, TransportErrorKind::Other, &target))?;
+        let target = Target::of(request.uri());
+        let (parts, body) = request.into_parts();
+        let request = match prepared {
+            Some(prepared) if prepared.uri == parts.uri => {
+                let mut request = reqwest::Request::new(parts.method, prepared.url);
+                *request.headers_mut() = parts.headers;
+                *request.version_mut() = parts.version;
+                *request.body_mut() = Some(reqwest::Body::from(body));
+                request
+            }
+            _ => reqwest::Request::try_from(http::Request::from_parts(parts, body))
+                .map_err(|e| map_reqwest_error(e, TransportErrorKind::Other, &target))?,
+        };
         let mut response = self
             .client
             .execute(request)
@@ -141,7 +163,7 @@ impl Transport for ReqwestTransport {
         request: http::Request<Bytes>,
         max_response_bytes: usize,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
-        Box::pin(self.send_inner(request, max_response_bytes))
+        Box::pin(self.send_prepared(request, None, max_response_bytes))
     }
 }
 
@@ -153,19 +175,28 @@ fn too_large(max: usize) -> TransportError {
 }
 
 /// The `host:port` a request goes to (never its path or query, which may carry secrets).
-struct Target(http::Uri);
+struct Target {
+    authority: Option<http::uri::Authority>,
+    https: bool,
+}
+
+impl Target {
+    fn of(uri: &http::Uri) -> Self {
+        Target {
+            authority: uri.authority().cloned(),
+            https: uri.scheme_str() == Some("https"),
+        }
+    }
+}
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let host = self.0.host().unwrap_or("?");
+        let host = self.authority.as_ref().map_or("?", |a| a.host());
         let port = self
-            .0
-            .port_u16()
-            .unwrap_or(if self.0.scheme_str() == Some("https") {
-                443
-            } else {
-                80
-            });
+            .authority
+            .as_ref()
+            .and_then(|a| a.port_u16())
+            .unwrap_or(if self.https { 443 } else { 80 });
         write!(f, "{host}:{port}")
     }
 }

@@ -499,3 +499,38 @@ fn full_jitter_of_a_maximal_backoff_does_not_panic() {
         assert!(p.backoff(retry) <= Duration::MAX);
     }
 }
+
+#[tokio::test]
+async fn classifiers_run_in_order_each_seeing_the_decision_so_far() {
+    let mock = Arc::new(fintra_core::test_util::MockTransport::new());
+    for _ in 0..6 {
+        mock.push_json(500, r#"{"code":24302}"#);
+    }
+    let time = Arc::new(VirtualTime::default());
+    let op = || Operation::get("Locked", "/locked");
+    // NeverRetryLocked turns the default retry into "no"; RetryEverything, added after it,
+    // overrides that: the later classifier wins.
+    let client = builder("https://api.test", &time)
+        .transport(mock.clone())
+        .classifier(Arc::new(NeverRetryLocked))
+        .classifier(Arc::new(RetryEverything))
+        .build()
+        .unwrap();
+    client
+        .execute(op(), &RequestOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(mock.hits(), 3);
+    // In the other order, the lock check has the last word.
+    let client = builder("https://api.test", &time)
+        .transport(mock.clone())
+        .classifier(Arc::new(RetryEverything))
+        .classifier(Arc::new(NeverRetryLocked))
+        .build()
+        .unwrap();
+    client
+        .execute(op(), &RequestOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(mock.hits(), 4);
+}

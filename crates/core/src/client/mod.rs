@@ -1,0 +1,11 @@
+//! The client: [`ClientBuilder`] collects the settings, [`Client`] executes
+//! [`crate::Operation`]s with them (signing, retries, deadlines, error mapping, tracing), and
+//! [`Response`] is what a call gives back.
+
+mod builder;
+mod executor;
+mod response;
+
+pub use builder::ClientBuilder;
+pub use executor::Client;
+pub use response::{ErrorDetails, ErrorParser, JsonErrorParser, Response};
