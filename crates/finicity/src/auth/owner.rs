@@ -573,24 +573,9 @@ impl Inner {
         }
         loop {
             let now = self.clock.now();
-            match store.token().await {
-                Ok(Some(stored))
-                    if local.as_ref().map(|t| t.generation) != Some(stored.generation)
-                        && stored.generation > self.shared.rejected.load(Ordering::Acquire) =>
-                {
-                    match self.token_from(&stored) {
-                        Some(token) if now < token.refresh_ahead_at => {
-                            self.shared.set_cached(Some(token.clone()));
-                            return Ok(token);
-                        }
-                        Some(_) => {}
-                        None => {
-                            // Not a valid header value: never serve it (issue 9 item 4).
-                            let _ = store.drop_token(stored.generation).await;
-                        }
-                    }
-                }
-                Ok(_) => {}
+            match self.adoptable(local.as_ref(), now).await {
+                Ok(Some(token)) => return Ok(token),
+                Ok(None) => {}
                 Err(e) => return still_valid(now).ok_or_else(|| store_unavailable(e)),
             }
             match store.try_lock(&owner, lock_ttl).await {
@@ -622,11 +607,47 @@ impl Inner {
             store: store.clone(),
             owner: Some(owner.clone()),
         };
+        // Double-check under the lock: another process may have stored a token between our
+        // read and our lock (and released its lock).
+        if let Ok(Some(token)) = self.adoptable(local.as_ref(), self.clock.now()).await {
+            lock.release().await;
+            return Ok(token);
+        }
         let result = self.fetch_and_store(&owner).await;
         lock.release().await;
         match result {
             Ok(token) => Ok(token),
             Err(failure) => still_valid(self.clock.now()).ok_or(failure),
+        }
+    }
+
+    /// A fresh token in the store that this process does not use yet (and that Finicity has
+    /// not rejected); adopted as the local token.
+    async fn adoptable(
+        &self,
+        local: Option<&CachedToken>,
+        now: SystemTime,
+    ) -> Result<Option<CachedToken>, StoreError> {
+        let store = &self.shared.store;
+        let Some(stored) = store.token().await? else {
+            return Ok(None);
+        };
+        if local.map(|t| t.generation) == Some(stored.generation)
+            || stored.generation <= self.shared.rejected.load(Ordering::Acquire)
+        {
+            return Ok(None);
+        }
+        match self.token_from(&stored) {
+            Some(token) if now < token.refresh_ahead_at => {
+                self.shared.set_cached(Some(token.clone()));
+                Ok(Some(token))
+            }
+            Some(_) => Ok(None),
+            None => {
+                // Not a valid header value: never serve it (issue 9 item 4).
+                let _ = store.drop_token(stored.generation).await;
+                Ok(None)
+            }
         }
     }
 
