@@ -15,12 +15,15 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fintra_core::{Client, Operation, RequestOptions};
+use fintra_core::Client;
 use fintra_finicity::auth::RedisStore;
 use fintra_finicity::test_util::RedisServer;
 use fintra_finicity::{Credentials, FinicityClient};
 use fintra_sandbox::{Route, Sandbox};
-use serde_json::Value;
+
+#[path = "../tests/support/mod.rs"]
+#[allow(dead_code)] // the workers get the credentials as text
+mod support;
 
 const WORKER_ENV: &str = "FINTRA_BENCH_WORKER";
 const PROCESSES: usize = 4;
@@ -48,16 +51,7 @@ async fn worker(spec: &str) -> usize {
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..CALLS {
         let client = client.clone();
-        tasks.spawn(async move {
-            client
-                .api_client()
-                .send_json::<Value>(
-                    Operation::get("ListConfigurations", "/connect-components/configurations"),
-                    &RequestOptions::new(),
-                )
-                .await
-                .is_ok()
-        });
+        tasks.spawn(async move { support::list_configurations(&client).await.is_ok() });
     }
     let mut failures = 0;
     while let Some(ok) = tasks.join_next().await {

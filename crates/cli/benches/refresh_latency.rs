@@ -16,23 +16,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fintra_core::test_util::VirtualTime;
-use fintra_core::{Operation, RequestOptions};
-use fintra_finicity::auth::RedisStore;
+use fintra_finicity::FinicityClient;
 use fintra_finicity::test_util::RedisServer;
-use fintra_finicity::{Credentials, FinicityClient};
 use fintra_sandbox::{Fault, FaultKind, Route, Sandbox};
-use serde_json::Value;
+
+#[path = "../tests/support/mod.rs"]
+#[allow(dead_code)] // not every helper is used here
+mod support;
 
 const DELAY: Duration = Duration::from_millis(200);
 
 async fn call(client: &FinicityClient) -> Duration {
     let start = Instant::now();
-    client
-        .api_client()
-        .send_json::<Value>(
-            Operation::get("ListConfigurations", "/connect-components/configurations"),
-            &RequestOptions::new(),
-        )
+    support::list_configurations(client)
         .await
         .expect("the call succeeds");
     start.elapsed()
@@ -47,21 +43,8 @@ fn percentile(v: &mut [Duration], p: f64) -> Duration {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let redis = RedisServer::start();
     let sandbox = Sandbox::start().await?;
-    let creds = sandbox.credentials();
-    let credentials = Credentials::new(
-        creds.finicity_partner_id,
-        creds.finicity_partner_secret.into(),
-        creds.finicity_app_key.into(),
-    );
-    let store = RedisStore::connect(&redis.url(), &credentials).await?;
     let time = Arc::new(VirtualTime::default());
-    let client = FinicityClient::builder(credentials)
-        .config(fintra_core::test_util::virtual_builder(
-            sandbox.finicity_url(),
-            &time,
-        ))
-        .store(Arc::new(store))
-        .build()?;
+    let client = support::sandbox_client_on_redis(&sandbox, &redis.url(), &time).await?;
     call(&client).await;
     sandbox.inject(Fault::new("/finicity/aggregation", FaultKind::Delay(DELAY)).times(100));
 

@@ -13,10 +13,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fintra_core::Client;
+use fintra_finicity::FinicityClient;
 use fintra_finicity::auth::RedisStore;
 use fintra_finicity::test_util::RedisServer;
-use fintra_finicity::{Credentials, FinicityClient};
 use fintra_sandbox::{Route, Sandbox};
+
+#[path = "../tests/support/mod.rs"]
+#[allow(dead_code)] // this bench only asks for the token
+mod support;
 
 const ROUNDS: usize = 21;
 const CALLS: u32 = 100_000;
@@ -38,14 +42,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let redis = RedisServer::start();
     let sandbox = Sandbox::start().await?;
-    let creds = sandbox.credentials();
-    let credentials = || {
-        Credentials::new(
-            creds.finicity_partner_id,
-            creds.finicity_partner_secret.into(),
-            creds.finicity_app_key.into(),
-        )
-    };
+    let credentials = || support::sandbox_credentials(&sandbox);
     let store = RedisStore::connect(&redis.url(), &credentials()).await?;
     let with_redis = FinicityClient::builder(credentials())
         .config(Client::builder().base_url(sandbox.finicity_url()))

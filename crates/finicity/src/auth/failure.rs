@@ -295,7 +295,7 @@ impl fmt::Display for AuthFailure {
             } => write!(
                 f,
                 "not calling Finicity authentication: {failures} attempts that may have failed are \
-                 recorded ({} ; budget {budget}, Finicity locks the account at 5); fix the \
+                 recorded in {} (budget {budget}; Finicity locks the account at 5). Fix the \
                  credentials, then reset the budget with: {}",
                 location.recorded_in, location.reset
             ),
