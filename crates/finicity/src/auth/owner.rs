@@ -904,3 +904,73 @@ impl fmt::Debug for FinicityAuth {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fintra_core::{ApiError, TransportError, TransportErrorKind};
+
+    fn api(status: u16, body: &'static str) -> Error {
+        ApiError::new(
+            "CreateToken",
+            StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT),
+            body,
+        )
+        .into()
+    }
+
+    fn name(v: Verdict) -> String {
+        match v {
+            Verdict::NeverSent => "never-sent".into(),
+            Verdict::NotFinicity(s) => format!("not-finicity {s}"),
+            Verdict::Locked => "locked".into(),
+            Verdict::Rejected(c, s) => format!("rejected {c:?} {s}"),
+            Verdict::Unknown(_) => "counted".into(),
+        }
+    }
+
+    #[test]
+    fn what_counts_against_the_budget() {
+        let code = |c: &str| format!(r#"{{"code":"{c}","message":"m"}}"#).leak() as &str;
+        let cases: Vec<(Error, &str)> = vec![
+            (
+                TransportError::new(TransportErrorKind::Connect, "refused").into(),
+                "never-sent",
+            ),
+            (
+                TransportError::new(TransportErrorKind::Timeout, "slow").into(),
+                "counted",
+            ),
+            (
+                TransportError::new(TransportErrorKind::Io, "reset").into(),
+                "counted",
+            ),
+            (api(401, code("10001")), "rejected PartnerSecret 401"),
+            (
+                api(404, r#"{"code":12401,"message":"partner not found"}"#),
+                "rejected PartnerId 404",
+            ),
+            (api(401, code("10026")), "rejected AppKey 401"),
+            (api(401, code("10021")), "rejected NotAuthorized 401"),
+            (api(400, code("10005")), "rejected Request 400"),
+            (api(403, ""), "rejected Other 403"),
+            (api(401, "Invalid (Finicity-App-Key)"), "rejected Other 401"),
+            (api(500, r#"{"code":24302,"message":"locked"}"#), "locked"),
+            (api(404, "<html>nope</html>"), "not-finicity 404"),
+            (api(404, ""), "not-finicity 404"),
+            (api(405, ""), "not-finicity 405"),
+            (api(301, ""), "not-finicity 301"),
+            (api(503, ""), "counted"),
+            (api(502, "<html>bad gateway</html>"), "counted"),
+            (api(500, code("500")), "counted"),
+            (
+                fintra_core::InvalidRequest::new("x", "y").into(),
+                "never-sent",
+            ),
+        ];
+        for (err, expected) in cases {
+            let shown = format!("{err}");
+            assert_eq!(name(verdict(&err)), expected, "{shown}");
+        }
+    }
+}
