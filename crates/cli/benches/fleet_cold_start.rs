@@ -15,7 +15,6 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fintra_core::Client;
 use fintra_finicity::auth::RedisStore;
 use fintra_finicity::test_util::RedisServer;
 use fintra_finicity::{Credentials, FinicityClient};
@@ -36,11 +35,8 @@ async fn worker(spec: &str) -> usize {
         panic!("bad worker spec");
     };
     let credentials = Credentials::new(partner, secret.into(), app_key.into());
-    let mut builder = FinicityClient::builder(credentials.clone()).config(
-        Client::builder()
-            .base_url(url)
-            .timeout(Duration::from_secs(30)),
-    );
+    let mut builder =
+        FinicityClient::builder(credentials.clone()).config(support::worker_config(url));
     if !redis.is_empty() {
         let store = RedisStore::connect(redis, &credentials)
             .await

@@ -13,7 +13,6 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use fintra_core::Client;
 use fintra_core::test_util::VirtualTime;
 use fintra_finicity::auth::{FileSecretSource, RedisAdmin, RedisStore};
 use fintra_finicity::test_util::RedisServer;
@@ -73,11 +72,7 @@ async fn run_job(job: Job) -> Outcome {
         .await
         .unwrap();
     let mut builder = FinicityClient::builder(credentials)
-        .config(
-            Client::builder()
-                .base_url(job.finicity_url.clone())
-                .timeout(Duration::from_secs(20)),
-        )
+        .config(support::worker_config(&job.finicity_url))
         .store(Arc::new(store))
         .settings(TokenSettings::default().failure_backoff(Duration::from_millis(job.backoff_ms)));
     if let Some(file) = &job.secret_file {

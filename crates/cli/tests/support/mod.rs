@@ -22,6 +22,22 @@ pub async fn list_configurations(client: &FinicityClient) -> Result<(), Error> {
         .map(drop)
 }
 
+/// Core settings for a worker: the sandbox serves at most 256 connections at once and closes
+/// the others on accept, so with 250 concurrent calls per process a GET may meet a closed
+/// connection; it is replay-safe and retried (up to 10 attempts, jittered backoff of at most
+/// 100 ms).
+pub fn worker_config(base_url: &str) -> fintra_core::ClientBuilder {
+    fintra_core::Client::builder()
+        .base_url(base_url)
+        .timeout(std::time::Duration::from_secs(30))
+        .retry(
+            fintra_core::retry::RetryPolicy::default()
+                .max_attempts(10)
+                .initial_backoff(std::time::Duration::from_millis(20))
+                .max_backoff(std::time::Duration::from_millis(100)),
+        )
+}
+
 /// The sandbox's demo Finicity credentials.
 pub fn sandbox_credentials(sandbox: &Sandbox) -> Credentials {
     let creds = sandbox.credentials();

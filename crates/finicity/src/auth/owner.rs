@@ -565,7 +565,7 @@ impl Inner {
         let owner = uuid::Uuid::new_v4().to_string();
         // Waiting for another refresher is measured on the monotonic clock: it is real I/O.
         let deadline = std::time::Instant::now() + lock_ttl;
-        let mut wait = Duration::from_millis(20);
+        let mut wait = Duration::from_millis(10);
         // Before reading the store: a rotated secret (reloaded from the credentials source)
         // also changes the key the stored token is sealed with.
         if let Err(failure) = self.check_rotation().await {
@@ -598,7 +598,7 @@ impl Inner {
                         });
                     }
                     tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_millis(500));
+                    wait = (wait * 2).min(Duration::from_millis(100));
                 }
                 Err(e) => return still_valid(now).ok_or_else(|| store_unavailable(e)),
             }
