@@ -227,6 +227,25 @@ impl AuthFailure {
         }
     }
 
+    /// Finicity's answer (or the transport error) behind this failure, as a core error, when
+    /// this failure holds the only reference to it; otherwise the failure itself. For code
+    /// that checks the wire (e.g. contract tests) rather than the lockout rules.
+    pub fn into_answer(self) -> Result<Error, AuthFailure> {
+        let source = match &self {
+            AuthFailure::CredentialsRejected { source, .. }
+            | AuthFailure::NotFinicityEndpoint { source, .. }
+            | AuthFailure::AttemptCounted { source, .. }
+            | AuthFailure::AccountLocked { source, .. } => source.clone(),
+            AuthFailure::Request(e) => Some(e.clone()),
+            _ => None,
+        };
+        let Some(source) = source else {
+            return Err(self);
+        };
+        drop(self);
+        Arc::try_unwrap(source).map_err(AuthFailure::Request)
+    }
+
     /// A copy without the source (the copy handed to callers that waited for a leader), so
     /// that the leader's own error keeps the only reference to Finicity's answer.
     pub(crate) fn shared_copy(&self) -> AuthFailure {
