@@ -203,3 +203,20 @@ async fn a_lock_recorded_by_a_client_shows_in_status() {
     ));
     assert_eq!(status["account_locked"], true);
 }
+
+#[test]
+fn a_redis_password_is_never_printed() {
+    let output = Command::new(env!("CARGO_BIN_EXE_fintra"))
+        .args(["finicity", "lockout", "status", "--partner-id", PARTNER_ID])
+        .args(["--redis-url", "redis://:hunter2-PW@127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("redis://127.0.0.1:1"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+}

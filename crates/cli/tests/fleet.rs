@@ -6,13 +6,14 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic on an unexpected result
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use fintra_core::test_util::VirtualTime;
-use fintra_core::{Client, Operation, RequestOptions};
 use fintra_finicity::auth::{FileSecretSource, RedisAdmin, RedisStore};
 use fintra_finicity::test_util::RedisServer;
 use fintra_finicity::{AuthFailure, Credentials, FinicityClient, TokenSettings};
@@ -22,7 +23,6 @@ use serde_json::Value;
 
 const WORKER_ENV: &str = "FINTRA_FLEET_WORKER";
 const RESULT_PREFIX: &str = "FLEET-RESULT ";
-const LIST_PATH: &str = "/connect-components/configurations";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Job {
@@ -72,11 +72,7 @@ async fn run_job(job: Job) -> Outcome {
         .await
         .unwrap();
     let mut builder = FinicityClient::builder(credentials)
-        .config(
-            Client::builder()
-                .base_url(job.finicity_url.clone())
-                .timeout(Duration::from_secs(20)),
-        )
+        .config(support::worker_config(&job.finicity_url))
         .store(Arc::new(store))
         .settings(TokenSettings::default().failure_backoff(Duration::from_millis(job.backoff_ms)));
     if let Some(file) = &job.secret_file {
@@ -108,14 +104,8 @@ async fn run_job(job: Job) -> Outcome {
         let client = client.clone();
         tasks.spawn(async move {
             client.access_token().await.map_err(|f| failure_name(&f))?;
-            client
-                .api_client()
-                .send_json::<Value>(
-                    Operation::get("ListConfigurations", LIST_PATH),
-                    &RequestOptions::new(),
-                )
+            support::list_configurations(&client)
                 .await
-                .map(drop)
                 .map_err(|e| format!("api: {e}"))
         });
     }
@@ -360,34 +350,13 @@ async fn a_rotation_in_one_process_stops_the_old_secret_in_the_others() {
 async fn no_call_in_the_refresh_window_waits_for_a_slow_create_token() {
     let redis = RedisServer::start();
     let sandbox = Sandbox::start().await.unwrap();
-    let creds = sandbox.credentials();
-    let credentials = Credentials::new(
-        creds.finicity_partner_id,
-        creds.finicity_partner_secret.into(),
-        creds.finicity_app_key.into(),
-    );
-    let store = RedisStore::connect(&redis.url(), &credentials)
-        .await
-        .unwrap();
     let time = Arc::new(VirtualTime::default());
-    let client = FinicityClient::builder(credentials)
-        .config(fintra_core::test_util::virtual_builder(
-            sandbox.finicity_url(),
-            &time,
-        ))
-        .store(Arc::new(store))
-        .build()
+    let client = support::sandbox_client_on_redis(&sandbox, &redis.url(), &time)
+        .await
         .unwrap();
     let list = || async {
         let start = Instant::now();
-        client
-            .api_client()
-            .send_json::<Value>(
-                Operation::get("ListConfigurations", LIST_PATH),
-                &RequestOptions::new(),
-            )
-            .await
-            .unwrap();
+        support::list_configurations(&client).await.unwrap();
         start.elapsed()
     };
     list().await;

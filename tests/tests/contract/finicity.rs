@@ -2,23 +2,34 @@
 //! "Authentication" requests.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use fintra_contract_tests::{Spec, postman_requests};
 use fintra_core::Error;
 use fintra_core::secret::{ExposeSecret, SecretString};
-use fintra_finicity::{Credentials, FinicityClient, FinicityErrorExt};
+use fintra_finicity::{AuthFailure, Credentials, FinicityClient, FinicityErrorExt};
 use serde_json::{Value, json};
 
 use crate::harness::{Canned, OpCase, Provider, builder, run};
 
-/// A Finicity client over `transport` (default base URL `https://api.finicity.com`).
+/// A Finicity client over `transport` (default base URL `https://api.finicity.com`). Each
+/// gets its own partner id: clients of one partner share their token and lockout budget
+/// within a process (fintra-finicity, issue 10), and every case starts afresh.
 pub fn client(transport: Arc<Canned>) -> FinicityClient {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let partner_id = format!("12345838{:05}", NEXT.fetch_add(1, Ordering::Relaxed));
     let credentials = Credentials::new(
-        "1234583871234",
+        partner_id,
         SecretString::from("aqJ5Ic4SEVx2IgDQ6oR4"),
         SecretString::from("contract-app-key"),
     );
     FinicityClient::with_config(credentials, builder(transport)).expect("valid Finicity client")
+}
+
+/// Finicity's answer behind an authentication failure: the contract is about the wire, the
+/// lockout rules are tested in fintra-finicity.
+fn answer(failure: AuthFailure) -> Error {
+    failure.into_answer().unwrap_or_else(Error::from)
 }
 
 /// The code an example body carries: shape A `code` (number or string) or the first
@@ -100,7 +111,7 @@ pub fn ops() -> Vec<OpCase<FinicityClient>> {
             path: "/aggregation/v2/partners/authentication",
             calls: vec![("", |c| {
                 Box::pin(async move {
-                    let t = c.create_token(None).await?;
+                    let t = c.create_token(None).await.map_err(answer)?;
                     Ok(json!({"token": t.token.expose_secret()}))
                 })
             })],
@@ -113,14 +124,18 @@ pub fn ops() -> Vec<OpCase<FinicityClient>> {
                 ("immediate unset", |c| {
                     Box::pin(async move {
                         let secret = SecretString::from("OrU7tjiA3tIspCgb85xV");
-                        c.modify_partner_secret(secret, None, None).await?;
+                        c.modify_partner_secret(secret, None, None)
+                            .await
+                            .map_err(answer)?;
                         Ok(Value::Null)
                     })
                 }),
                 ("immediate false", |c| {
                     Box::pin(async move {
                         let secret = SecretString::from("New-Secret_2024!x");
-                        c.modify_partner_secret(secret, Some(false), None).await?;
+                        c.modify_partner_secret(secret, Some(false), None)
+                            .await
+                            .map_err(answer)?;
                         Ok(Value::Null)
                     })
                 }),

@@ -227,6 +227,25 @@ impl AuthFailure {
         }
     }
 
+    /// Finicity's answer (or the transport error) behind this failure, as a core error, when
+    /// this failure holds the only reference to it; otherwise the failure itself. For code
+    /// that checks the wire (e.g. contract tests) rather than the lockout rules.
+    pub fn into_answer(self) -> Result<Error, AuthFailure> {
+        let source = match &self {
+            AuthFailure::CredentialsRejected { source, .. }
+            | AuthFailure::NotFinicityEndpoint { source, .. }
+            | AuthFailure::AttemptCounted { source, .. }
+            | AuthFailure::AccountLocked { source, .. } => source.clone(),
+            AuthFailure::Request(e) => Some(e.clone()),
+            _ => None,
+        };
+        let Some(source) = source else {
+            return Err(self);
+        };
+        drop(self);
+        Arc::try_unwrap(source).map_err(AuthFailure::Request)
+    }
+
     /// A copy without the source (the copy handed to callers that waited for a leader), so
     /// that the leader's own error keeps the only reference to Finicity's answer.
     pub(crate) fn shared_copy(&self) -> AuthFailure {
@@ -295,7 +314,7 @@ impl fmt::Display for AuthFailure {
             } => write!(
                 f,
                 "not calling Finicity authentication: {failures} attempts that may have failed are \
-                 recorded ({} ; budget {budget}, Finicity locks the account at 5); fix the \
+                 recorded in {} (budget {budget}; Finicity locks the account at 5). Fix the \
                  credentials, then reset the budget with: {}",
                 location.recorded_in, location.reset
             ),

@@ -565,7 +565,7 @@ impl Inner {
         let owner = uuid::Uuid::new_v4().to_string();
         // Waiting for another refresher is measured on the monotonic clock: it is real I/O.
         let deadline = std::time::Instant::now() + lock_ttl;
-        let mut wait = Duration::from_millis(20);
+        let mut wait = Duration::from_millis(10);
         // Before reading the store: a rotated secret (reloaded from the credentials source)
         // also changes the key the stored token is sealed with.
         if let Err(failure) = self.check_rotation().await {
@@ -573,24 +573,9 @@ impl Inner {
         }
         loop {
             let now = self.clock.now();
-            match store.token().await {
-                Ok(Some(stored))
-                    if local.as_ref().map(|t| t.generation) != Some(stored.generation)
-                        && stored.generation > self.shared.rejected.load(Ordering::Acquire) =>
-                {
-                    match self.token_from(&stored) {
-                        Some(token) if now < token.refresh_ahead_at => {
-                            self.shared.set_cached(Some(token.clone()));
-                            return Ok(token);
-                        }
-                        Some(_) => {}
-                        None => {
-                            // Not a valid header value: never serve it (issue 9 item 4).
-                            let _ = store.drop_token(stored.generation).await;
-                        }
-                    }
-                }
-                Ok(_) => {}
+            match self.adoptable(local.as_ref(), now).await {
+                Ok(Some(token)) => return Ok(token),
+                Ok(None) => {}
                 Err(e) => return still_valid(now).ok_or_else(|| store_unavailable(e)),
             }
             match store.try_lock(&owner, lock_ttl).await {
@@ -613,7 +598,7 @@ impl Inner {
                         });
                     }
                     tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_millis(500));
+                    wait = (wait * 2).min(Duration::from_millis(100));
                 }
                 Err(e) => return still_valid(now).ok_or_else(|| store_unavailable(e)),
             }
@@ -622,11 +607,47 @@ impl Inner {
             store: store.clone(),
             owner: Some(owner.clone()),
         };
+        // Double-check under the lock: another process may have stored a token between our
+        // read and our lock (and released its lock).
+        if let Ok(Some(token)) = self.adoptable(local.as_ref(), self.clock.now()).await {
+            lock.release().await;
+            return Ok(token);
+        }
         let result = self.fetch_and_store(&owner).await;
         lock.release().await;
         match result {
             Ok(token) => Ok(token),
             Err(failure) => still_valid(self.clock.now()).ok_or(failure),
+        }
+    }
+
+    /// A fresh token in the store that this process does not use yet (and that Finicity has
+    /// not rejected); adopted as the local token.
+    async fn adoptable(
+        &self,
+        local: Option<&CachedToken>,
+        now: SystemTime,
+    ) -> Result<Option<CachedToken>, StoreError> {
+        let store = &self.shared.store;
+        let Some(stored) = store.token().await? else {
+            return Ok(None);
+        };
+        if local.map(|t| t.generation) == Some(stored.generation)
+            || stored.generation <= self.shared.rejected.load(Ordering::Acquire)
+        {
+            return Ok(None);
+        }
+        match self.token_from(&stored) {
+            Some(token) if now < token.refresh_ahead_at => {
+                self.shared.set_cached(Some(token.clone()));
+                Ok(Some(token))
+            }
+            Some(_) => Ok(None),
+            None => {
+                // Not a valid header value: never serve it (issue 9 item 4).
+                let _ = store.drop_token(stored.generation).await;
+                Ok(None)
+            }
         }
     }
 
@@ -881,5 +902,75 @@ impl fmt::Debug for FinicityAuth {
             .field("token", &self.inner.shared.cached())
             .field("settings", &self.inner.settings)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fintra_core::{ApiError, TransportError, TransportErrorKind};
+
+    fn api(status: u16, body: &'static str) -> Error {
+        ApiError::new(
+            "CreateToken",
+            StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT),
+            body,
+        )
+        .into()
+    }
+
+    fn name(v: Verdict) -> String {
+        match v {
+            Verdict::NeverSent => "never-sent".into(),
+            Verdict::NotFinicity(s) => format!("not-finicity {s}"),
+            Verdict::Locked => "locked".into(),
+            Verdict::Rejected(c, s) => format!("rejected {c:?} {s}"),
+            Verdict::Unknown(_) => "counted".into(),
+        }
+    }
+
+    #[test]
+    fn what_counts_against_the_budget() {
+        let code = |c: &str| format!(r#"{{"code":"{c}","message":"m"}}"#).leak() as &str;
+        let cases: Vec<(Error, &str)> = vec![
+            (
+                TransportError::new(TransportErrorKind::Connect, "refused").into(),
+                "never-sent",
+            ),
+            (
+                TransportError::new(TransportErrorKind::Timeout, "slow").into(),
+                "counted",
+            ),
+            (
+                TransportError::new(TransportErrorKind::Io, "reset").into(),
+                "counted",
+            ),
+            (api(401, code("10001")), "rejected PartnerSecret 401"),
+            (
+                api(404, r#"{"code":12401,"message":"partner not found"}"#),
+                "rejected PartnerId 404",
+            ),
+            (api(401, code("10026")), "rejected AppKey 401"),
+            (api(401, code("10021")), "rejected NotAuthorized 401"),
+            (api(400, code("10005")), "rejected Request 400"),
+            (api(403, ""), "rejected Other 403"),
+            (api(401, "Invalid (Finicity-App-Key)"), "rejected Other 401"),
+            (api(500, r#"{"code":24302,"message":"locked"}"#), "locked"),
+            (api(404, "<html>nope</html>"), "not-finicity 404"),
+            (api(404, ""), "not-finicity 404"),
+            (api(405, ""), "not-finicity 405"),
+            (api(301, ""), "not-finicity 301"),
+            (api(503, ""), "counted"),
+            (api(502, "<html>bad gateway</html>"), "counted"),
+            (api(500, code("500")), "counted"),
+            (
+                fintra_core::InvalidRequest::new("x", "y").into(),
+                "never-sent",
+            ),
+        ];
+        for (err, expected) in cases {
+            let shown = format!("{err}");
+            assert_eq!(name(verdict(&err)), expected, "{shown}");
+        }
     }
 }

@@ -323,3 +323,38 @@ async fn a_rotation_in_one_process_stops_the_old_secret_in_the_other() {
     old_tokens.assert_calls_async(0).await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn debug_output_and_errors_of_the_redis_store_hold_no_secret() {
+    let mut redis = RedisServer::start();
+    let server = MockServer::start_async().await;
+    let time = Arc::new(VirtualTime::default());
+    token_mock(&server, "tok-REDIS-LEAK-77").await;
+    let store = RedisStore::connect(&redis.url(), &credentials())
+        .await
+        .unwrap();
+    let client = FinicityClient::builder(credentials())
+        .config(fintra_core::test_util::virtual_builder(
+            server.base_url(),
+            &time,
+        ))
+        .store(Arc::new(store.clone()))
+        .build()
+        .unwrap();
+    client.access_token().await.unwrap();
+    let mut text = format!("{store:?} {client:?} {:?}", client.auth());
+    redis.kill();
+    let cold = redis_client_after_kill(&client).await;
+    text.push_str(&format!("{cold} {cold:?}"));
+    for secret in ["tok-REDIS-LEAK-77", SECRET, APP_KEY] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    assert!(text.contains(&redis.url()), "{text}");
+}
+
+/// A store error after Redis died: drop the token so the client must ask Redis again.
+async fn redis_client_after_kill(client: &FinicityClient) -> AuthFailure {
+    let generation = client.access_token().await.unwrap().generation();
+    client.auth().invalidate(generation);
+    client.access_token().await.unwrap_err()
+}
