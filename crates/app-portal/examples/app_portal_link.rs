@@ -4,7 +4,7 @@
 //! SVIX_AUTH_TOKEN=testsk_….eu SVIX_APP_ID=app_… cargo run -p fintra-app-portal --example app_portal_link
 //! ```
 //! `FINTRA_APP_PORTAL_BASE_URL` replaces the base URL inferred from the token's region suffix
-//! (needed when the token has none), e.g. `http://127.0.0.1:8080/svix` for
+//! (needed when the token has none), e.g. `http://127.0.0.1:8082` for
 //! `cargo run -p fintra-sandbox -- --port 8080`. Exits with status 2, naming the variables,
 //! when one is missing.
 

@@ -6,7 +6,7 @@
 //!     cargo run -p fintra-connect-components --example login_form
 //! ```
 //! `FINTRA_FINICITY_BASE_URL` replaces `https://api.finicity.com`, e.g.
-//! `http://127.0.0.1:8080/finicity` for `cargo run -p fintra-sandbox -- --port 8080`. Exits
+//! `http://127.0.0.1:8081` for `cargo run -p fintra-sandbox -- --port 8080`. Exits
 //! with status 2, naming the variables, when one is missing.
 
 use std::process::ExitCode;

@@ -5,7 +5,7 @@
 //!     cargo run -p fintra-finicity --example create_token
 //! ```
 //! `FINTRA_FINICITY_BASE_URL` replaces `https://api.finicity.com`, e.g.
-//! `http://127.0.0.1:8080/finicity` for `cargo run -p fintra-sandbox -- --port 8080` (whose
+//! `http://127.0.0.1:8081` for `cargo run -p fintra-sandbox -- --port 8080` (whose
 //! demo credentials it prints). The token itself is never printed. Exits with status 2,
 //! naming the variables, when one is missing.
 

@@ -14,9 +14,10 @@ use fintra::core::secret::SecretString;
 // Two providers have a `Credentials` type: import the modules and write `finicity::Credentials`.
 use fintra::{finicity, snaptrade};
 
-/// The base URL in the environment variable `var`, else the local sandbox's (port 8080).
-fn base_url(var: &str, sandbox_path: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| format!("http://127.0.0.1:8080{sandbox_path}"))
+/// The base URL in the environment variable `var`, else the local sandbox's listener for
+/// that provider (`--port 8080` puts Finicity on 8081, the app portal on 8082, SnapTrade on 8083).
+fn base_url(var: &str, sandbox_port: u16) -> String {
+    std::env::var(var).unwrap_or_else(|_| format!("http://127.0.0.1:{sandbox_port}"))
 }
 
 #[tokio::main]
@@ -41,7 +42,7 @@ async fn run() -> Result<(), fintra::Error> {
             SecretString::from("aqJ5Ic4SEVx2IgDQ6oR4"),
             SecretString::from("fintra-sandbox-finicity-app-key"),
         ),
-        Client::builder().base_url(base_url("FINTRA_FINICITY_BASE_URL", "/finicity")),
+        Client::builder().base_url(base_url("FINTRA_FINICITY_BASE_URL", 8081)),
     )?;
     let token = finicity.access_token().await?;
     let left = token
@@ -64,7 +65,7 @@ async fn run() -> Result<(), fintra::Error> {
 
     let app_portal = AppPortalClient::with_config(
         SecretString::from("testsk_fintra_sandbox_app_portal_token"),
-        Client::builder().base_url(base_url("FINTRA_APP_PORTAL_BASE_URL", "/svix")),
+        Client::builder().base_url(base_url("FINTRA_APP_PORTAL_BASE_URL", 8082)),
     )?;
     let access = app_portal
         .app_portal_access("app_readme", &AppPortalAccessIn::new(), None)
@@ -76,7 +77,7 @@ async fn run() -> Result<(), fintra::Error> {
             "PASSIVTEST",
             SecretString::from("UxrFb4cHdRWlmJKNuJjA6hoaN8uVa6jPGFVUl2UKHuKmurCnaU"),
         ),
-        Client::builder().base_url(base_url("FINTRA_SNAPTRADE_BASE_URL", "/snaptrade/api/v1")),
+        Client::builder().base_url(base_url("FINTRA_SNAPTRADE_BASE_URL", 8083)),
     )?;
     let user = snaptrade
         .register_user(&snaptrade::RegisterUserRequest::new("readme-user"), None)

@@ -34,12 +34,12 @@
 //! elsewhere, such as the local sandbox (`cargo run -p fintra-sandbox -- --port 8080` in a
 //! clone of fintra prints its URLs and demo credentials):
 //!
-//! | client | production | sandbox on port 8080 |
+//! | client | production | sandbox with `--port 8080` |
 //! |---|---|---|
-//! | `finicity::FinicityClient` | `https://api.finicity.com` | `http://127.0.0.1:8080/finicity` |
+//! | `finicity::FinicityClient` | `https://api.finicity.com` | `http://127.0.0.1:8081` |
 //! | `connect_components::ConnectComponentsClient` | built on a `FinicityClient` | (the Finicity URL) |
-//! | `app_portal::AppPortalClient` | from the token's region suffix | `http://127.0.0.1:8080/svix` |
-//! | `snaptrade::SnapTradeClient` | `https://api.snaptrade.com/api/v1` | `http://127.0.0.1:8080/snaptrade/api/v1` |
+//! | `app_portal::AppPortalClient` | from the token's region suffix, else `https://api.svix.com` | `http://127.0.0.1:8082` |
+//! | `snaptrade::SnapTradeClient` | `https://api.snaptrade.com` | `http://127.0.0.1:8083` |
 //!
 //! ```no_run
 //! # #[cfg(feature = "snaptrade")]
@@ -52,7 +52,7 @@
 //!     "PASSIVTEST",
 //!     SecretString::from("UxrFb4cHdRWlmJKNuJjA6hoaN8uVa6jPGFVUl2UKHuKmurCnaU"),
 //! );
-//! let sandbox = Client::builder().base_url("http://127.0.0.1:8080/snaptrade/api/v1");
+//! let sandbox = Client::builder().base_url("http://127.0.0.1:8083");
 //! let client = SnapTradeClient::with_config(credentials, sandbox)?;
 //! let user = client.register_user(&RegisterUserRequest::new("user-42"), None).await?;
 //! println!("registered {}", user.user_id); // user.user_secret prints as [REDACTED]

@@ -12,8 +12,10 @@ const USAGE: &str = "usage: fintra-sandbox [--port N] [--finicity-port N] [--app
 
 Runs local fakes of the Finicity, Svix app-portal and SnapTrade APIs on 127.0.0.1 until
 Ctrl-C. Each provider is served at the root of its own listener; --port is the control
-listener (GET / lists everything, /_sandbox/... is the control API). Ports default to 0,
-a free port. --json prints the base URLs and credentials as one JSON line on stdout.";
+listener (GET / lists everything, /_sandbox/... is the control API). With --port N, the
+providers default to N+1 (Finicity), N+2 (app portal) and N+3 (SnapTrade); without it every
+port defaults to 0, a free port. --json prints the base URLs and credentials as one JSON line
+on stdout.";
 
 /// Parsed command line.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -56,6 +58,25 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         *slot = value
             .parse()
             .map_err(|_| format!("{name} must be a number from 0 to 65535, not `{value}`"))?;
+    }
+    if out.port != 0 {
+        // Fixed control port: the providers take the next three unless given their own.
+        for (offset, slot) in [
+            (1, &mut out.finicity),
+            (2, &mut out.app_portal),
+            (3, &mut out.snaptrade),
+        ] {
+            if *slot == 0 {
+                *slot = out.port.checked_add(offset).ok_or_else(|| {
+                    format!(
+                        "--port {} leaves no room for the provider ports (port + 1 to + 3): \
+                         choose a lower port or set --finicity-port, --app-portal-port and \
+                         --snaptrade-port",
+                        out.port
+                    )
+                })?;
+            }
+        }
     }
     Ok(out)
 }
@@ -194,8 +215,23 @@ mod tests {
     #[test]
     fn parses_arguments() {
         assert_eq!(parse_args(&args(&[])), Ok(Args::default()));
-        assert_eq!(parse_args(&args(&["--port", "8080"])).unwrap().port, 8080);
-        assert_eq!(parse_args(&args(&["--port=9"])).unwrap().port, 9);
+        assert_eq!(
+            parse_args(&args(&["--port", "8080"])),
+            Ok(Args {
+                port: 8080,
+                finicity: 8081,
+                app_portal: 8082,
+                snaptrade: 8083,
+                json: false
+            })
+        );
+        let a = parse_args(&args(&["--port=9", "--app-portal-port=7"])).unwrap();
+        assert_eq!(
+            (a.port, a.finicity, a.app_portal, a.snaptrade),
+            (9, 10, 7, 12)
+        );
+        let err = parse_args(&args(&["--port", "65534"])).unwrap_err();
+        assert!(err.contains("--finicity-port"), "{err}");
         assert_eq!(
             parse_args(&args(&[
                 "--finicity-port=1",

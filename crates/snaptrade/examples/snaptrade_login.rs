@@ -3,8 +3,8 @@
 //! ```text
 //! SNAPTRADE_CLIENT_ID=… SNAPTRADE_CONSUMER_KEY=… cargo run -p fintra-snaptrade --example snaptrade_login
 //! ```
-//! `FINTRA_SNAPTRADE_BASE_URL` replaces `https://api.snaptrade.com/api/v1`, e.g.
-//! `http://127.0.0.1:8080/snaptrade/api/v1` for `cargo run -p fintra-sandbox -- --port 8080`
+//! `FINTRA_SNAPTRADE_BASE_URL` replaces `https://api.snaptrade.com`, e.g.
+//! `http://127.0.0.1:8083` for `cargo run -p fintra-sandbox -- --port 8080`
 //! (whose demo credentials it prints). Exits with status 2, naming the variables, when one is
 //! missing.
 
