@@ -10,7 +10,8 @@
 //! | `connect-components` | `connect_components` | `fintra-connect-components`: Finicity Data Connect Components (enables `finicity`) |
 //! | `app-portal` | `app_portal` | `fintra-app-portal`: Svix-style application-portal Authentication |
 //! | `snaptrade` | `snaptrade` | `fintra-snaptrade`: SnapTrade Authentication with request signing |
-//! | `full` | all of the above | |
+//! | `finicity-redis` | `finicity::auth::RedisStore` | a fleet of processes shares one Finicity token and lockout budget through Redis (enables `finicity`) |
+//! | `full` | the four providers above | |
 //!
 //! Each provider module is the whole provider crate, documented here (build these docs with
 //! `cargo doc -p fintra --features full --no-deps --open`).
