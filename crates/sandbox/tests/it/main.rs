@@ -5,6 +5,7 @@ mod control;
 mod faults;
 mod finicity;
 mod snaptrade;
+mod webhooks;
 
 #[path = "../support/mod.rs"]
 mod support;
