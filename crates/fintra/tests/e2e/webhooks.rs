@@ -354,6 +354,8 @@ async fn a_snaptrade_webhook_with_a_rich_payload_is_verified() {
 /// Rust's `Display` `…63`) or that need every digit to read back: the sandbox signs them as
 /// SnapTrade's Python does, so the delivery verifies.
 #[tokio::test]
+// The ties are exact binary values; writing them in full is the point.
+#[allow(clippy::excessive_precision)]
 async fn a_snaptrade_webhook_with_tie_and_long_floats_is_verified() {
     let sandbox = sandbox().await;
     let verifier = WebhookVerifier::new(&SecretString::from(
