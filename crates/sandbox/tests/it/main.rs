@@ -4,6 +4,7 @@ mod app_portal;
 mod control;
 mod faults;
 mod finicity;
+mod hostile;
 mod snaptrade;
 mod webhooks;
 
