@@ -312,8 +312,9 @@ async fn login_with_all_nine_current_fields_is_accepted_and_a_bad_locale_is_the_
 #[tokio::test]
 async fn user_ids_with_query_metacharacters_are_signed_as_sent() {
     let sandbox = sandbox().await;
-    let (root, _) = snaptrade(&sandbox);
+    let (root, _, _) = recorded_snaptrade(&sandbox, sandbox.snaptrade_root_url());
     let (legacy, _, _) = recorded_snaptrade(&sandbox, sandbox.snaptrade_url());
+    assert!(legacy.base_url().ends_with("/api/v1") && !root.base_url().ends_with("/api/v1"));
     let odd_ids = ["a b", "x&y=z", "p+q%20r", "s/t?u#v", "é✓😀", "'\";<>\\"];
     for (i, (odd, root)) in odd_ids
         .into_iter()
