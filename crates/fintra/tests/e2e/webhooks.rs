@@ -148,6 +148,19 @@ fn snaptrade_status<T>(result: &Result<T, SnapTradeError>) -> StatusCode {
     }
 }
 
+/// A verifier with the sandbox's consumer key and a receiver answering with its verdict.
+async fn snaptrade_receiver(sandbox: &Sandbox) -> (WebhookVerifier, Receiver) {
+    let verifier = WebhookVerifier::new(&SecretString::from(
+        sandbox.credentials().snaptrade_consumer_key,
+    ));
+    let in_receiver = verifier.clone();
+    let receiver = Receiver::start(Arc::new(move |d: &Delivery| {
+        snaptrade_status(&in_receiver.verify(&d.body, &d.headers))
+    }))
+    .await;
+    (verifier, receiver)
+}
+
 #[tokio::test]
 async fn svix_webhooks_valid_pass_tampered_and_stale_fail() {
     let sandbox = sandbox().await;
@@ -297,14 +310,7 @@ async fn snaptrade_webhooks_valid_pass_tampered_and_stale_fail() {
 #[tokio::test]
 async fn a_snaptrade_webhook_with_a_rich_payload_is_verified() {
     let sandbox = sandbox().await;
-    let verifier = WebhookVerifier::new(&SecretString::from(
-        sandbox.credentials().snaptrade_consumer_key,
-    ));
-    let in_receiver = verifier.clone();
-    let receiver = Receiver::start(Arc::new(move |d: &Delivery| {
-        snaptrade_status(&in_receiver.verify(&d.body, &d.headers))
-    }))
-    .await;
+    let (verifier, receiver) = snaptrade_receiver(&sandbox).await;
     let payload = json!({
         "webhookId": "dbaee13a-1184-4677-9741-b6845e60ee3a",
         "clientId": "PASSIVTEST",
@@ -358,14 +364,7 @@ async fn a_snaptrade_webhook_with_a_rich_payload_is_verified() {
 #[allow(clippy::excessive_precision)]
 async fn a_snaptrade_webhook_with_tie_and_long_floats_is_verified() {
     let sandbox = sandbox().await;
-    let verifier = WebhookVerifier::new(&SecretString::from(
-        sandbox.credentials().snaptrade_consumer_key,
-    ));
-    let in_receiver = verifier.clone();
-    let receiver = Receiver::start(Arc::new(move |d: &Delivery| {
-        snaptrade_status(&in_receiver.verify(&d.body, &d.headers))
-    }))
-    .await;
+    let (verifier, receiver) = snaptrade_receiver(&sandbox).await;
     let payload = json!({
         "eventType": "ACCOUNT_HOLDINGS_UPDATED",
         "userId": "u",
