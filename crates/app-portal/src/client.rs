@@ -169,6 +169,7 @@ impl AppPortalClient {
         options: Option<RequestOptions>,
     ) -> Result<AppPortalAccessOut, Error> {
         validate_app_id(app_id)?;
+        body.validate()?;
         let options = options.unwrap_or_default();
         let path = format!(
             "/api/v1/auth/app-portal-access/{}",

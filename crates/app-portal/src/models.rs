@@ -87,6 +87,19 @@ impl AppPortalAccessIn {
         self.application = Some(application);
         self
     }
+
+    /// Checks the spec's constraints. `featureFlags: []` is allowed: the 2023 schema and the
+    /// latest spec's example send it, although the latest schema says `minItems: 1`.
+    pub(crate) fn validate(&self) -> Result<(), fintra_core::InvalidRequest> {
+        crate::validate::feature_flags(self.feature_flags.as_ref(), 0)?;
+        crate::validate::range("expiry", self.expiry, 3600, 604_800)?;
+        if let Some(id) = &self.session_id {
+            crate::validate::session_id("sessionId", id)?;
+        }
+        self.application
+            .as_ref()
+            .map_or(Ok(()), ApplicationIn::validate)
+    }
 }
 
 /// A capability of an app portal token (`AppPortalCapability` of the newer spec).
@@ -169,6 +182,22 @@ impl ApplicationIn {
     pub fn metadata(mut self, metadata: BTreeMap<String, String>) -> Self {
         self.metadata = Some(metadata);
         self
+    }
+
+    /// Checks the spec's constraints: a non-empty `name`, `throttleRate` at least 1, `uid`
+    /// an id.
+    fn validate(&self) -> Result<(), fintra_core::InvalidRequest> {
+        if self.name.is_empty() {
+            return Err(fintra_core::InvalidRequest::new(
+                "application.name",
+                "must not be empty",
+            ));
+        }
+        crate::validate::range("application.throttleRate", self.throttle_rate, 1, u16::MAX)?;
+        match &self.uid {
+            Some(uid) => crate::validate::uid("application.uid", uid),
+            None => Ok(()),
+        }
     }
 }
 

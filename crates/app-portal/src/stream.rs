@@ -60,17 +60,7 @@ impl StreamPortalAccessIn {
 
     /// Checks the spec's constraints.
     pub(crate) fn validate(&self) -> Result<(), InvalidRequest> {
-        if let Some(flags) = &self.feature_flags {
-            if flags.is_empty() || flags.len() > 25 {
-                return Err(InvalidRequest::new(
-                    "featureFlags",
-                    "must hold 1 to 25 flags (leave it unset for none)",
-                ));
-            }
-            for flag in flags {
-                validate::uid("featureFlags", flag)?;
-            }
-        }
+        validate::feature_flags(self.feature_flags.as_ref(), 1)?;
         validate::range("expiry", self.expiry, 3600, 604_800)?;
         if let Some(id) = &self.session_id {
             validate::session_id("sessionId", id)?;

@@ -73,6 +73,25 @@ pub(crate) fn session_id(field: &'static str, value: &str) -> Result<(), Invalid
     Ok(())
 }
 
+/// The most feature flags a portal token may carry.
+const MAX_FEATURE_FLAGS: usize = 25;
+
+/// A `featureFlags` set, if set: at least `min` (0 or 1) and at most 25 flags, each
+/// `^[a-zA-Z0-9\-_.]+$` and at most 256 characters.
+pub(crate) fn feature_flags(
+    flags: Option<&std::collections::BTreeSet<String>>,
+    min: usize,
+) -> Result<(), InvalidRequest> {
+    let Some(flags) = flags else { return Ok(()) };
+    if flags.len() < min || flags.len() > MAX_FEATURE_FLAGS {
+        return Err(InvalidRequest::new(
+            "featureFlags",
+            format!("must hold {min} to {MAX_FEATURE_FLAGS} flags (leave it unset for none)"),
+        ));
+    }
+    flags.iter().try_for_each(|flag| uid("featureFlags", flag))
+}
+
 /// An integer within `min..=max`, if set.
 pub(crate) fn range<T: PartialOrd + std::fmt::Display + Copy>(
     field: &'static str,

@@ -71,20 +71,52 @@ impl Formatter for PythonFormatter {
         Ok(())
     }
 
-    /// Python's `repr`: shortest round-trip digits, fixed notation for decimal exponents in
-    /// `-4..16` (always with a fractional part), otherwise `d.ddde±XX`.
+    /// Python's `repr`: the shortest digits that read back as `value`, exact ties between
+    /// two shortest candidates broken to the even digit (`106382681903790.625` →
+    /// `…790.62`, where Rust's `Display` writes `…790.63`), fixed notation for decimal
+    /// exponents in `-4..16` (always with a fractional part), otherwise `d.ddde±XX`.
     fn write_f64<W: ?Sized + Write>(&mut self, w: &mut W, value: f64) -> io::Result<()> {
-        let sci = format!("{value:e}");
-        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-        let exp: i32 = exp.parse().unwrap_or(0);
-        if (-4..16).contains(&exp) {
-            let fixed = format!("{value}");
-            let point = if fixed.contains('.') { "" } else { ".0" };
-            write!(w, "{fixed}{point}")
+        w.write_all(python_float_repr(value).as_bytes())
+    }
+}
+
+/// Python's `repr` of a finite float (see [`PythonFormatter::write_f64`]).
+fn python_float_repr(value: f64) -> String {
+    // `{:.N$e}` is correctly rounded with ties to even, like Python's `repr` (David Gay's
+    // shortest mode); the first precision that reads back exactly is the shortest.
+    let sci = (0..17)
+        .map(|precision| format!("{value:.precision$e}"))
+        .find(|s| s.parse::<f64>().ok() == Some(value))
+        .unwrap_or_else(|| format!("{value:e}"));
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if (-4..16).contains(&exp) {
+        if exp < 0 {
+            let zeros = "0".repeat(exp.unsigned_abs() as usize - 1);
+            format!("{sign}0.{zeros}{digits}")
         } else {
-            let sign = if exp < 0 { '-' } else { '+' };
-            write!(w, "{mantissa}e{sign}{:02}", exp.unsigned_abs())
+            let point = exp as usize + 1;
+            let (int, frac) = if digits.len() > point {
+                (digits[..point].to_owned(), digits[point..].to_owned())
+            } else {
+                (format!("{digits:0<point$}"), "0".to_owned())
+            };
+            format!("{sign}{int}.{frac}")
         }
+    } else {
+        let (first, rest) = digits.split_at(1);
+        let rest = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
+        let exp_sign = if exp < 0 { '-' } else { '+' };
+        format!("{sign}{first}{rest}e{exp_sign}{:02}", exp.unsigned_abs())
     }
 }
 
@@ -119,5 +151,38 @@ mod tests {
         for (value, expected) in cases {
             assert_eq!(canonical(&value), expected, "{value}");
         }
+    }
+
+    /// Every float of the SnapTrade crate's Python-generated reference vectors
+    /// (`json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))`, CPython 3.11)
+    /// comes out as Python writes it: exact ties, random doubles written with 17 and 26
+    /// digits, exponent boundaries. The vectors are data from the repository, not client code.
+    #[test]
+    fn floats_match_python_reference_vectors() {
+        let cases: Vec<(String, Option<String>)> = serde_json::from_str(include_str!(
+            "../../snaptrade/tests/vectors/canonical_json.json"
+        ))
+        .unwrap_or_default();
+        let mut checked = 0;
+        let mut failures = Vec::new();
+        for (input, expected) in &cases {
+            // Only plain floats: serde_json's `Value` keeps neither integers beyond 64 bits
+            // nor `-0` as written, nor Python's NaN/Infinity.
+            let is_float = input.contains(['.', 'e', 'E']) && !input.contains(['[', '{', '"']);
+            let (true, Some(expected), Ok(value)) = (
+                is_float,
+                expected,
+                serde_json::from_str::<serde_json::Value>(input),
+            ) else {
+                continue;
+            };
+            checked += 1;
+            let got = canonical(&value);
+            if &got != expected {
+                failures.push(format!("{input} -> {got}, python: {expected}"));
+            }
+        }
+        assert!(checked > 4000, "only {checked} float vectors");
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 }

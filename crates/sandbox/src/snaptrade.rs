@@ -233,10 +233,18 @@ fn register_user(st: &mut SnapTradeState, req: &Request) -> Result<Reply, Reply>
     let user_id = typed(&body, "userId", "string")?
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if user_id.is_empty() || user_id.chars().count() > MAX_USER_ID_LEN {
+    if user_id.is_empty() {
         return Err(unverifiable_data(
-            "Unable to verify data sent: `userId` is required (1 to 255 characters)",
+            "Unable to verify data sent: `userId` is required",
         ));
+    }
+    if user_id.chars().count() > MAX_USER_ID_LEN {
+        // SnapTrade documents no length limit (the spec's `UserID` is a plain string); this
+        // bound is the sandbox's own, and says so.
+        return Err(unverifiable_data(&format!(
+            "The sandbox keeps user ids of at most {MAX_USER_ID_LEN} characters (its own \
+             limit; SnapTrade documents none): use a shorter `userId` in tests"
+        )));
     }
     typed(&body, "rsaPublicKey", "string")?;
     if st.users.contains(user_id) {

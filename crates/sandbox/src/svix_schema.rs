@@ -175,13 +175,27 @@ impl Errors {
         }
     }
 
-    /// An optional array of unique strings, each accepted by `item_ok`, with at most
-    /// `max_items` (and at least `min_items`) entries.
+    /// An optional array of unique strings (`uniqueItems: true`), each accepted by
+    /// `item_ok`, with at most `max_items` (and at least `min_items`) entries.
     pub fn string_set(
         &mut self,
         body: &Map<String, Value>,
         name: &str,
+        counts: (usize, usize),
+        item_ok: impl Fn(&str) -> bool,
+        item_rule: &str,
+    ) -> Option<Vec<String>> {
+        self.string_list(body, name, counts, true, item_ok, item_rule)
+    }
+
+    /// An optional array of strings, each accepted by `item_ok`, with at most `max_items`
+    /// (and at least `min_items`) entries; repeats are refused only when `unique`.
+    pub fn string_list(
+        &mut self,
+        body: &Map<String, Value>,
+        name: &str,
         (min_items, max_items): (usize, usize),
+        unique: bool,
         item_ok: impl Fn(&str) -> bool,
         item_rule: &str,
     ) -> Option<Vec<String>> {
@@ -212,7 +226,7 @@ impl Errors {
             match item {
                 Value::String(s) if !item_ok(s) => self.push(&loc, item_rule, "value_error"),
                 Value::String(s) => {
-                    if !seen.insert(s.as_str()) {
+                    if !seen.insert(s.as_str()) && unique {
                         self.push(
                             &["body", name],
                             "the list has duplicated items",
@@ -349,15 +363,17 @@ fn application_in(body: &Map<String, Value>, e: &mut Errors) {
 }
 
 /// `ApplicationTokenExpireIn` / `StreamTokenExpireIn`: `expiry` 0–259200 (default 0, now)
-/// and `sessionIds` (≤ 1000). Returns the expiry and the session filter.
+/// and `sessionIds` (≤ 1000; the spec does not ask for unique items, so repeats pass).
+/// Returns the expiry and the session filter.
 pub(crate) fn token_expire_in(body: &[u8]) -> (i64, Option<Vec<String>>, Errors) {
     let mut e = Errors::default();
     let body = e.object(body, false);
     let expiry = e.int(&body, "expiry", 0, 259_200).unwrap_or(0);
-    let sessions = e.string_set(
+    let sessions = e.string_list(
         &body,
         "sessionIds",
         (0, 1000),
+        false,
         is_svix_session_id,
         SESSION_RULE,
     );
@@ -462,6 +478,10 @@ mod tests {
         let (expiry, sessions, e) = token_expire_in(br#"{"expiry":60,"sessionIds":["user_1FB8"]}"#);
         assert!(e.0.is_empty());
         assert_eq!((expiry, sessions), (60, Some(vec!["user_1FB8".to_owned()])));
+        // `sessionIds` has no `uniqueItems` in the spec (featureFlags and capabilities do).
+        let (_, sessions, e) = token_expire_in(br#"{"sessionIds":["user_1FB8","user_1FB8"]}"#);
+        assert!(e.0.is_empty(), "{:?}", types(&e));
+        assert_eq!(sessions.map(|s| s.len()), Some(2));
         let (_, _, e) = token_expire_in(br#"{"expiry":259201}"#);
         assert_eq!(
             types(&e),

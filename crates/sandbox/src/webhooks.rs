@@ -201,9 +201,14 @@ async fn post(
     url: &url::Url,
     outgoing: &Outgoing,
 ) -> Result<u16, Box<dyn std::error::Error + Send + Sync>> {
-    let host = url.host_str().ok_or("no host")?;
     let port = url.port_or_known_default().unwrap_or(80);
-    let stream = TcpStream::connect((host, port)).await?;
+    // An IPv6 literal is connected to as an address: `host_str` keeps its brackets
+    // (`[::1]`), which no resolver accepts.
+    let stream = match url.host().ok_or("no host")? {
+        url::Host::Ipv6(ip) => TcpStream::connect((ip, port)).await?,
+        url::Host::Ipv4(ip) => TcpStream::connect((ip, port)).await?,
+        url::Host::Domain(name) => TcpStream::connect((name, port)).await?,
+    };
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(conn);
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];

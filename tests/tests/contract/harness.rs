@@ -479,6 +479,17 @@ fn check_requests(
     }
 }
 
+/// The status of the decode error behind `e`: the error itself, or the source of an
+/// authentication failure (Finicity's CreateToken counts an undecodable 200 as a spent login
+/// attempt and keeps the decode error as its source).
+fn decode_status(e: &Error) -> Option<u16> {
+    match e {
+        Error::Decode(d) => Some(d.status().as_u16()),
+        Error::Auth(a) => a.source_error().and_then(decode_status),
+        _ => None,
+    }
+}
+
 /// Checks the crate's answer to one reply.
 fn check_outcome(
     reply: &Reply,
@@ -489,13 +500,10 @@ fn check_outcome(
     let example: Option<Value> = serde_json::from_str(&reply.body).ok();
     let success = (200..300).contains(&reply.status);
     match (success, result) {
-        (true, Err(Error::Decode(e))) if undecodable => {
-            if e.status().as_u16() == reply.status {
-                Ok(())
-            } else {
-                Err(format!("decode error with status {}", e.status()))
-            }
-        }
+        (true, Err(e)) if undecodable && decode_status(&e).is_some() => match decode_status(&e) {
+            Some(status) if status == reply.status => Ok(()),
+            status => Err(format!("decode error with status {status:?}")),
+        },
         (true, Ok(_)) if undecodable => Err(
             "listed as undecodable but decoded: remove it from the provider's `undecodable`"
                 .to_owned(),

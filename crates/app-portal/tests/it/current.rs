@@ -458,3 +458,75 @@ async fn constraints_are_checked_before_sending() {
         .unwrap();
     any.assert_calls_async(2).await;
 }
+
+/// `app-portal-access` bodies outside the latest spec's constraints (`AppPortalAccessIn`,
+/// `ApplicationIn`) are refused before anything is sent; `featureFlags: []` (the spec's own
+/// example) and the bounds themselves pass.
+#[tokio::test]
+async fn app_portal_access_body_is_checked_before_sending() {
+    use fintra_app_portal::{AppPortalAccessIn, ApplicationIn};
+
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).body(ACCESS_OUT);
+        })
+        .await;
+    let (client, _) = client(&server);
+    let cases: [(AppPortalAccessIn, &str); 9] = [
+        (AppPortalAccessIn::new().expiry(3599), "expiry"),
+        (AppPortalAccessIn::new().expiry(604_801), "expiry"),
+        (AppPortalAccessIn::new().session_id(""), "sessionId"),
+        (AppPortalAccessIn::new().session_id("a b"), "sessionId"),
+        (
+            AppPortalAccessIn::new().feature_flags(["bad flag!"]),
+            "featureFlags",
+        ),
+        (
+            AppPortalAccessIn::new().feature_flags((0..26).map(|i| format!("f{i}"))),
+            "featureFlags",
+        ),
+        (
+            AppPortalAccessIn::new().application(ApplicationIn::new("")),
+            "application.name",
+        ),
+        (
+            AppPortalAccessIn::new().application(ApplicationIn::new("a").throttle_rate(0)),
+            "application.throttleRate",
+        ),
+        (
+            AppPortalAccessIn::new().application(ApplicationIn::new("a").uid("no/slash")),
+            "application.uid",
+        ),
+    ];
+    for (body, field) in cases {
+        invalid(
+            client
+                .app_portal_access(APP_ID, &body, None)
+                .await
+                .unwrap_err(),
+            field,
+        );
+    }
+    any.assert_calls_async(0).await;
+
+    let edges = AppPortalAccessIn::new()
+        .feature_flags(Vec::<String>::new())
+        .expiry(3600)
+        .session_id("a".repeat(64))
+        .application(
+            ApplicationIn::new("a")
+                .throttle_rate(1)
+                .uid("u".repeat(256)),
+        );
+    client
+        .app_portal_access(APP_ID, &edges, None)
+        .await
+        .unwrap();
+    let top = AppPortalAccessIn::new()
+        .feature_flags((0..25).map(|i| format!("f{i}")))
+        .expiry(604_800);
+    client.app_portal_access(APP_ID, &top, None).await.unwrap();
+    any.assert_calls_async(2).await;
+}

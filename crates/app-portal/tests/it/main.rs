@@ -9,6 +9,7 @@ mod operations;
 mod retries;
 mod secrets;
 mod webhook;
+mod webhook_props;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -305,3 +305,34 @@ async fn login_with_all_nine_current_fields_is_accepted_and_a_bad_locale_is_the_
     assert!(e.detail.unwrap().contains("locale"));
     assert_eq!(sandbox.stats().hits(Route::SnapTradeLogin), 2);
 }
+
+/// User ids with characters that query encoding treats specially (space, `&`, `=`, `+`, `%`,
+/// `/`, `?`, `#`, non-ASCII) are signed exactly as sent: register, login, reset and delete
+/// all pass the sandbox's independent signature check, at the root and the legacy prefix.
+#[tokio::test]
+async fn user_ids_with_query_metacharacters_are_signed_as_sent() {
+    let sandbox = sandbox().await;
+    let (root, _, _) = recorded_snaptrade(&sandbox, sandbox.snaptrade_root_url());
+    let (legacy, _, _) = recorded_snaptrade(&sandbox, sandbox.snaptrade_url());
+    assert!(legacy.base_url().ends_with("/api/v1") && !root.base_url().ends_with("/api/v1"));
+    let odd_ids = ["a b", "x&y=z", "p+q%20r", "s/t?u#v", "é✓😀", "'\";<>\\"];
+    for (i, (odd, root)) in odd_ids
+        .into_iter()
+        .zip([&root, &legacy].into_iter().cycle())
+        .enumerate()
+    {
+        let id = format!("{odd}-{i}");
+        let user = register(root, &id).await;
+        assert_eq!(user.user_id, id);
+        login(root, &user.user_id, &user.user_secret).await.unwrap();
+        let rotated = root
+            .reset_user_secret(&user.user_id, &user.user_secret, None)
+            .await
+            .unwrap();
+        login(root, &rotated.user_id, &rotated.user_secret)
+            .await
+            .unwrap();
+        assert!(root.list_users(None).await.unwrap().contains(&id));
+        root.delete_user(&id, None).await.unwrap();
+    }
+}

@@ -148,6 +148,19 @@ fn snaptrade_status<T>(result: &Result<T, SnapTradeError>) -> StatusCode {
     }
 }
 
+/// A verifier with the sandbox's consumer key and a receiver answering with its verdict.
+async fn snaptrade_receiver(sandbox: &Sandbox) -> (WebhookVerifier, Receiver) {
+    let verifier = WebhookVerifier::new(&SecretString::from(
+        sandbox.credentials().snaptrade_consumer_key,
+    ));
+    let in_receiver = verifier.clone();
+    let receiver = Receiver::start(Arc::new(move |d: &Delivery| {
+        snaptrade_status(&in_receiver.verify(&d.body, &d.headers))
+    }))
+    .await;
+    (verifier, receiver)
+}
+
 #[tokio::test]
 async fn svix_webhooks_valid_pass_tampered_and_stale_fail() {
     let sandbox = sandbox().await;
@@ -297,14 +310,7 @@ async fn snaptrade_webhooks_valid_pass_tampered_and_stale_fail() {
 #[tokio::test]
 async fn a_snaptrade_webhook_with_a_rich_payload_is_verified() {
     let sandbox = sandbox().await;
-    let verifier = WebhookVerifier::new(&SecretString::from(
-        sandbox.credentials().snaptrade_consumer_key,
-    ));
-    let in_receiver = verifier.clone();
-    let receiver = Receiver::start(Arc::new(move |d: &Delivery| {
-        snaptrade_status(&in_receiver.verify(&d.body, &d.headers))
-    }))
-    .await;
+    let (verifier, receiver) = snaptrade_receiver(&sandbox).await;
     let payload = json!({
         "webhookId": "dbaee13a-1184-4677-9741-b6845e60ee3a",
         "clientId": "PASSIVTEST",
@@ -348,4 +354,34 @@ async fn a_snaptrade_webhook_with_a_rich_payload_is_verified() {
         event.event_type,
         WebhookEventType::Other("SOMETHING_NEW".to_owned())
     );
+}
+
+/// Floats whose shortest form is an exact tie (`106382681903790.625`: Python writes `…62`,
+/// Rust's `Display` `…63`) or that need every digit to read back: the sandbox signs them as
+/// SnapTrade's Python does, so the delivery verifies.
+#[tokio::test]
+// The ties are exact binary values; writing them in full is the point.
+#[allow(clippy::excessive_precision)]
+async fn a_snaptrade_webhook_with_tie_and_long_floats_is_verified() {
+    let sandbox = sandbox().await;
+    let (verifier, receiver) = snaptrade_receiver(&sandbox).await;
+    let payload = json!({
+        "eventType": "ACCOUNT_HOLDINGS_UPDATED",
+        "userId": "u",
+        "details": {
+            "ties": [106_382_681_903_790.625, -127_702_844_633_227.125, 204_530_965_541_808.625],
+            "long": [8_142.269_899_945_87, 4.884_41e30, -954_015.538_525_912_1, 5e-324],
+        }
+    });
+    let (answer, delivery) = receiver
+        .deliver(
+            &sandbox,
+            "snaptrade",
+            "valid",
+            json!({ "payload": payload }),
+        )
+        .await;
+    assert_eq!(answer["receiver_status"], 204, "{answer}");
+    let event = verifier.verify(&delivery.body, &delivery.headers).unwrap();
+    assert_eq!(event.details.as_ref(), Some(&payload["details"]));
 }

@@ -4,7 +4,9 @@ mod app_portal;
 mod control;
 mod faults;
 mod finicity;
+mod hostile;
 mod snaptrade;
+mod webhooks;
 
 #[path = "../support/mod.rs"]
 mod support;

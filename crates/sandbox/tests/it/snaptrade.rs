@@ -225,3 +225,38 @@ async fn stale_timestamps_are_rejected() {
     let (status, _) = send(c.get(&url).header("Signature", "x")).await;
     assert_eq!(status, 400);
 }
+
+/// `userId` has no documented length limit: the sandbox's own bound says it is the
+/// sandbox's, and an empty id is simply "required".
+#[tokio::test]
+async fn user_id_limits_say_whose_they_are() {
+    let (sb, c) = crate::start().await;
+    let long = format!(r#"{{"userId":"{}"}}"#, "u".repeat(256));
+    let (status, body) = Call::new(reqwest::Method::POST, "registerUser")
+        .body(&long)
+        .send(&c, &sb)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["default_code"], 1076);
+    let detail = body["default_detail"].as_str().unwrap();
+    assert!(
+        detail.contains("sandbox") && detail.contains("SnapTrade documents none"),
+        "{detail}"
+    );
+    // 255 characters (written as canonical `\u00e9` escapes, which the test signer needs).
+    let max = format!(r#"{{"userId":"{}"}}"#, r"\u00e9".repeat(255));
+    let (status, body) = Call::new(reqwest::Method::POST, "registerUser")
+        .body(&max)
+        .send(&c, &sb)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = Call::new(reqwest::Method::POST, "registerUser")
+        .body(r#"{"userId":""}"#)
+        .send(&c, &sb)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["default_detail"],
+        "Unable to verify data sent: `userId` is required"
+    );
+}

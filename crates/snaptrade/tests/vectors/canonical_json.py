@@ -92,5 +92,42 @@ for _ in range(300):
     # Unsorted, spaced and non-ASCII-raw input; sometimes with escapes.
     add(json.dumps(v, ensure_ascii=rng.random() < 0.5, indent=rng.choice([None, 1])))
 
+# Hostile input: valid documents with up to two random edits from a JSON-ish alphabet
+# (brackets, quotes, escapes, lone surrogates, control characters, Python's literals), about
+# half of which Python rejects. A separate generator keeps the cases above unchanged.
+mut = random.Random(20261128)
+EDITS = ["{", "}", "[", "]", ",", ":", '"', "\\", "\\u", "\\ud83d", "\\ude00", "\\uDFFF",
+         "u", "e", "E", "-", "+", ".", "0", "9", " ", "\t", "\n", "\x00", "\x1f", "\u00e9",
+         "NaN", "Infinity", "-0", "1e999", "true", "nul", "/", "\ufeff"]
+
+
+def mut_value(depth):
+    r = mut.random()
+    if depth > 3 or r < 0.3:
+        return mut.choice([None, True, False, mut.randrange(-10**25, 10**25),
+                           mut.uniform(-1e300, 1e300), mut.uniform(-1, 1) * 10**mut.randrange(-320, 5),
+                           "".join(mut.choice(ALPHABET) for _ in range(mut.randrange(0, 5))),
+                           float("nan"), float("-inf"), -0.0])
+    if r < 0.6:
+        return [mut_value(depth + 1) for _ in range(mut.randrange(0, 4))]
+    return {"".join(mut.choice(ALPHABET) for _ in range(mut.randrange(0, 4))): mut_value(depth + 1)
+            for _ in range(mut.randrange(0, 4))}
+
+
+for _ in range(1500):
+    text = list(json.dumps(mut_value(0), ensure_ascii=mut.random() < 0.5,
+                           indent=mut.choice([None, 0, 2]), sort_keys=mut.random() < 0.3))
+    for _ in range(mut.choice([0, 1, 1, 2])):
+        i = mut.randrange(len(text) + 1)
+        op = mut.randrange(3)
+        if op == 0:
+            text.insert(i, mut.choice(EDITS))
+        elif i < len(text):
+            if op == 1:
+                del text[i]
+            else:
+                text[i] = mut.choice(EDITS)
+    add("".join(text))
+
 json.dump(cases, sys.stdout, ensure_ascii=True, indent=0)
 sys.stdout.write("\n")
