@@ -264,7 +264,9 @@ impl ApiError {
     pub fn code(&self) -> Option<&str> {
         self.code.as_deref()
     }
-    /// The provider's human-readable message.
+    /// The provider's human-readable message. For a [sensitive](crate::Operation::sensitive)
+    /// operation, every value the request carried (body strings, query values, secret header
+    /// values) is replaced by `[REDACTED]`, here and in `Display`, `Debug` and logs.
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
@@ -281,6 +283,10 @@ impl ApiError {
         &self.headers
     }
     /// The raw response body, exactly as received (JSON, HTML or anything else).
+    ///
+    /// Unlike every printed field it is never scrubbed: for a
+    /// [sensitive](Self::is_sensitive) operation it may hold secrets (e.g. a provider echoing
+    /// the request), so do not log it.
     pub fn body(&self) -> &Bytes {
         &self.body
     }

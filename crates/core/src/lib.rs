@@ -44,6 +44,7 @@ pub mod auth;
 mod client;
 mod deadline;
 mod deprecation;
+mod echo;
 mod error;
 pub mod format;
 mod future;

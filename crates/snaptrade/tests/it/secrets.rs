@@ -135,10 +135,8 @@ async fn reset_user_secret_logs_neither_the_old_nor_the_new_secret() {
 }
 
 /// The same when SnapTrade echoes the request in its failure body: the error of a sensitive
-/// operation must not show it. Needs core's redaction of sensitive API errors (issue 9
-/// item 3, core engineer); enable once that is merged.
+/// operation must not show it.
 #[tokio::test(flavor = "current_thread")]
-#[ignore = "needs core's sensitive ApiError redaction (issue 9 item 3)"]
 async fn an_echoed_secret_in_a_reset_failure_does_not_show() {
     let failure =
         format!(r#"{{"detail":"bad userSecret {USER_SECRET}","status_code":400,"code":1076}}"#);
