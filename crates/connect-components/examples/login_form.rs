@@ -24,11 +24,7 @@ FINICITY_CUSTOMER_ID and FINICITY_INSTITUTION_ID (FINTRA_FINICITY_BASE_URL optio
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     run().await.unwrap_or_else(|error| {
-        let causes = std::iter::successors(error.source(), |e| e.source());
-        eprintln!(
-            "error: {error}{}",
-            causes.map(|c| format!(": {c}")).collect::<String>()
-        );
+        eprintln!("error: {}", fintra_core::Report::new(&*error));
         ExitCode::FAILURE
     })
 }

@@ -60,7 +60,7 @@ mod transport;
 pub use client::{Client, ClientBuilder, ErrorDetails, ErrorParser, JsonErrorParser, Response};
 pub use deprecation::Deprecation;
 pub use error::{
-    ApiError, AuthError, AuthErrorKind, BoxError, DecodeError, Error, InvalidRequest,
+    ApiError, AuthError, AuthErrorKind, BoxError, DecodeError, Error, InvalidRequest, Report,
     TransportError, TransportErrorKind,
 };
 pub use future::BoxFuture;

@@ -22,11 +22,7 @@ const USAGE: &str = "set FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET and FINICI
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     run().await.unwrap_or_else(|error| {
-        let causes = std::iter::successors(error.source(), |e| e.source());
-        eprintln!(
-            "error: {error}{}",
-            causes.map(|c| format!(": {c}")).collect::<String>()
-        );
+        eprintln!("error: {}", fintra_core::Report::new(&*error));
         ExitCode::FAILURE
     })
 }

@@ -24,12 +24,8 @@ async fn main() -> ExitCode {
     let Err(error) = run().await else {
         return ExitCode::SUCCESS;
     };
-    // Display says what failed, each source why (`{error:?}` shows every field).
-    let causes = std::iter::successors(std::error::Error::source(&error), |e| e.source());
-    eprintln!(
-        "error: {error}{}",
-        causes.map(|c| format!(": {c}")).collect::<String>()
-    );
+    // What failed, then each cause, on one line (`{error:?}` shows every field).
+    eprintln!("error: {}", error.report());
     ExitCode::FAILURE
 }
 
