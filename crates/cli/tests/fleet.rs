@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use fintra_core::test_util::VirtualTime;
 use fintra_finicity::auth::{FileSecretSource, RedisAdmin, RedisStore};
 use fintra_finicity::test_util::RedisServer;
-use fintra_finicity::{AuthFailure, Credentials, FinicityClient, TokenSettings};
+use fintra_finicity::{AuthFailure, FinicityClient, FinicityCredentials, TokenSettings};
 use fintra_sandbox::{Fault, FaultKind, Route, Sandbox};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -63,7 +63,7 @@ fn failure_name(f: &AuthFailure) -> String {
 }
 
 async fn run_job(job: Job) -> Outcome {
-    let credentials = Credentials::new(
+    let credentials = FinicityCredentials::new(
         job.partner_id.clone(),
         job.secret.clone().into(),
         job.app_key.clone().into(),

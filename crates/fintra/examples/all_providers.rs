@@ -11,7 +11,7 @@ use fintra::connect_components::ConnectComponentsClient;
 use fintra::connect_components::models::CreateConfiguration;
 use fintra::core::Client;
 use fintra::core::secret::SecretString;
-// Two providers have a `Credentials` type: import the modules and write `finicity::Credentials`.
+// Each provider's types carry its name (`FinicityCredentials`, `SnapTradeCredentials`).
 use fintra::{finicity, snaptrade};
 
 /// The base URL in the environment variable `var`, else the local sandbox's (port 8080).
@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), fintra::Error> {
     // The sandbox's public demo credentials (`cargo run -p fintra-sandbox` prints them).
     let finicity = finicity::FinicityClient::with_config(
-        finicity::Credentials::new(
+        finicity::FinicityCredentials::new(
             "1234583871234",
             SecretString::from("aqJ5Ic4SEVx2IgDQ6oR4"),
             SecretString::from("fintra-sandbox-finicity-app-key"),
@@ -68,7 +68,7 @@ async fn run() -> Result<(), fintra::Error> {
     println!("App portal: magic link issued {access:?}"); // the link prints as [REDACTED]
 
     let snaptrade = snaptrade::SnapTradeClient::with_config(
-        snaptrade::Credentials::new(
+        snaptrade::SnapTradeCredentials::new(
             "PASSIVTEST",
             SecretString::from("UxrFb4cHdRWlmJKNuJjA6hoaN8uVa6jPGFVUl2UKHuKmurCnaU"),
         ),

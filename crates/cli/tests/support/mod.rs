@@ -6,7 +6,7 @@ use std::sync::Arc;
 use fintra_core::test_util::VirtualTime;
 use fintra_core::{Error, Operation, RequestOptions};
 use fintra_finicity::auth::RedisStore;
-use fintra_finicity::{Credentials, FinicityClient};
+use fintra_finicity::{FinicityClient, FinicityCredentials};
 use fintra_sandbox::Sandbox;
 
 /// The token-protected call every fleet test and bench makes: Connect Components'
@@ -39,9 +39,9 @@ pub fn worker_config(base_url: &str) -> fintra_core::ClientBuilder {
 }
 
 /// The sandbox's demo Finicity credentials.
-pub fn sandbox_credentials(sandbox: &Sandbox) -> Credentials {
+pub fn sandbox_credentials(sandbox: &Sandbox) -> FinicityCredentials {
     let creds = sandbox.credentials();
-    Credentials::new(
+    FinicityCredentials::new(
         creds.finicity_partner_id,
         creds.finicity_partner_secret.into(),
         creds.finicity_app_key.into(),

@@ -7,7 +7,7 @@ use fintra_connect_components::models::{
     Language, LoginFormRequest, OauthUrlRequest, ServiceAgreement,
 };
 use fintra_core::test_util::VirtualTime;
-use fintra_finicity::{Credentials, FinicityClient, TokenSettings};
+use fintra_finicity::{FinicityClient, FinicityCredentials, TokenSettings};
 use httpmock::{Mock, MockServer};
 use serde_json::json;
 
@@ -30,7 +30,7 @@ pub fn setup(server: &MockServer) -> Setup {
 pub fn setup_with(server: &MockServer, settings: TokenSettings) -> Setup {
     let time = Arc::new(VirtualTime::default());
     let config = fintra_core::test_util::virtual_builder(server.base_url(), &time);
-    let credentials = Credentials::new(
+    let credentials = FinicityCredentials::new(
         "1234583871234",
         "aqJ5Ic4SEVx2IgDQ6oR4".into(),
         APP_KEY.into(),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use fintra_core::test_util::VirtualTime;
 use fintra_core::{ClientBuilder, Operation, RequestOptions};
-use fintra_finicity::{Credentials, FinicityClient, TokenSettings};
+use fintra_finicity::{FinicityClient, FinicityCredentials, TokenSettings};
 use httpmock::{Mock, MockServer};
 use serde_json::json;
 
@@ -15,8 +15,8 @@ pub const APP_KEY: &str = "appkey-5f2c9e";
 pub const AUTH_PATH: &str = "/aggregation/v2/partners/authentication";
 pub const PROBE_PATH: &str = "/probe";
 
-pub fn credentials() -> Credentials {
-    Credentials::new(PARTNER_ID, SECRET.into(), APP_KEY.into())
+pub fn credentials() -> FinicityCredentials {
+    FinicityCredentials::new(PARTNER_ID, SECRET.into(), APP_KEY.into())
 }
 
 /// Three attempts, 100 ms then 200 ms, on virtual time.

@@ -12,7 +12,7 @@ use fintra::core::{
     BoxFuture, Client, ClientBuilder, Jitter, ReqwestTransport, RetryPolicy, Transport,
     TransportError,
 };
-use fintra::finicity::{Credentials, FinicityClient};
+use fintra::finicity::{FinicityClient, FinicityCredentials};
 use fintra::snaptrade::{self, SnapTradeClient};
 use fintra_sandbox::{Sandbox, SandboxConfig};
 use http::{HeaderMap, Method, Uri};
@@ -55,9 +55,9 @@ pub fn config(base_url: String, time: &Arc<VirtualTime>) -> ClientBuilder {
 }
 
 /// The sandbox's demo Finicity credentials, with `secret` as the partner secret.
-pub fn finicity_credentials(sandbox: &Sandbox, secret: &str) -> Credentials {
+pub fn finicity_credentials(sandbox: &Sandbox, secret: &str) -> FinicityCredentials {
     let creds = sandbox.credentials();
-    Credentials::new(
+    FinicityCredentials::new(
         creds.finicity_partner_id,
         SecretString::from(secret),
         SecretString::from(creds.finicity_app_key),
@@ -133,8 +133,11 @@ pub fn recorded_snaptrade(
 }
 
 /// SnapTrade credentials with the demo client id and `consumer_key`.
-pub fn snaptrade_credentials(sandbox: &Sandbox, consumer_key: &str) -> snaptrade::Credentials {
-    snaptrade::Credentials::new(
+pub fn snaptrade_credentials(
+    sandbox: &Sandbox,
+    consumer_key: &str,
+) -> snaptrade::SnapTradeCredentials {
+    snaptrade::SnapTradeCredentials::new(
         sandbox.credentials().snaptrade_client_id,
         SecretString::from(consumer_key),
     )

@@ -6,8 +6,8 @@ use std::time::Duration;
 use fintra_core::secret::{ExposeSecret, SecretString};
 use fintra_core::{Error, RequestOptions, RetryPolicy};
 use fintra_snaptrade::{
-    AuthMode, ConnectionPortalVersion, ConnectionType, Credentials, LoginRequest, LoginResponse,
-    RegisterUserRequest, SnapTradeClient,
+    AuthMode, ConnectionPortalVersion, ConnectionType, LoginRequest, LoginResponse,
+    RegisterUserRequest, SnapTradeClient, SnapTradeCredentials,
 };
 use httpmock::prelude::*;
 use serde_json::json;
@@ -23,7 +23,7 @@ fn root_client(server: &MockServer) -> SnapTradeClient {
     client_with(
         server,
         "",
-        Credentials::new(CLIENT_ID, SecretString::from(KEY)),
+        SnapTradeCredentials::new(CLIENT_ID, SecretString::from(KEY)),
     )
     .0
 }
@@ -32,7 +32,7 @@ fn personal_client(server: &MockServer) -> SnapTradeClient {
     client_with(
         server,
         "",
-        Credentials::personal(CLIENT_ID, SecretString::from(KEY)),
+        SnapTradeCredentials::personal(CLIENT_ID, SecretString::from(KEY)),
     )
     .0
 }

@@ -22,7 +22,7 @@ use base64::Engine as _;
 use fintra_core::secret::SecretString;
 use fintra_core::test_util::VirtualTime;
 use fintra_core::{ClientBuilder, Jitter, RetryPolicy};
-use fintra_snaptrade::{Credentials, SnapTradeClient};
+use fintra_snaptrade::{SnapTradeClient, SnapTradeCredentials};
 use hmac::{Hmac, Mac};
 use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 use sha2::Sha256;
@@ -44,7 +44,7 @@ pub fn client(server: &MockServer) -> (SnapTradeClient, Arc<VirtualTime>) {
     client_with(
         server,
         "/api/v1",
-        Credentials::new(CLIENT_ID, SecretString::from(KEY)),
+        SnapTradeCredentials::new(CLIENT_ID, SecretString::from(KEY)),
     )
 }
 
@@ -52,7 +52,7 @@ pub fn client(server: &MockServer) -> (SnapTradeClient, Arc<VirtualTime>) {
 pub fn client_with(
     server: &MockServer,
     base_path: &str,
-    credentials: Credentials,
+    credentials: SnapTradeCredentials,
 ) -> (SnapTradeClient, Arc<VirtualTime>) {
     let time = Arc::new(VirtualTime::starting_at(
         UNIX_EPOCH + Duration::from_secs(TS),

@@ -306,8 +306,12 @@ async fn idempotency_keys_are_refused_before_sending() {
 
 #[test]
 fn default_base_url_and_empty_client_id() {
-    use fintra_snaptrade::{Credentials, SnapTradeClient};
-    let c = SnapTradeClient::new(Credentials::new("PASSIVTEST", SecretString::from("k"))).unwrap();
+    use fintra_snaptrade::{SnapTradeClient, SnapTradeCredentials};
+    let c = SnapTradeClient::new(SnapTradeCredentials::new(
+        "PASSIVTEST",
+        SecretString::from("k"),
+    ))
+    .unwrap();
     assert_eq!(c.base_url(), "https://api.snaptrade.com");
-    assert!(SnapTradeClient::new(Credentials::new("", SecretString::from("k"))).is_err());
+    assert!(SnapTradeClient::new(SnapTradeCredentials::new("", SecretString::from("k"))).is_err());
 }
