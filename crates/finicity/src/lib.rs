@@ -49,7 +49,8 @@ mod client;
 mod credentials;
 pub mod error;
 pub mod models;
-/// Test support (a real `redis-server` harness); not part of the stable API.
+/// Test support (a real `redis-server` harness, a CreateToken mock); not part of the stable
+/// API.
 #[cfg(any(feature = "test-util", feature = "redis"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "test-util", feature = "redis"))))]
 pub mod test_util;

@@ -225,7 +225,7 @@ async fn callers_key_is_sent_as_is() {
 #[tokio::test]
 async fn each_call_gets_its_own_auto_key() {
     let server = MockServer::start_async().await;
-    let script = crate::Script::new(&[(204, ""), (204, "")]);
+    let script = crate::Script::new([(204, ""), (204, "")]);
     let s = script.clone();
     server
         .mock_async(move |when, then| {

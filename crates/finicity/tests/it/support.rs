@@ -40,23 +40,9 @@ pub fn minutes(n: u64) -> Duration {
     Duration::from_secs(n * 60)
 }
 
-/// CreateToken, matched on its exact request shape, answering `token`.
+/// CreateToken for [`credentials`], answering `token`.
 pub async fn token_mock<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
-    let token = token.to_owned();
-    server
-        .mock_async(move |when, then| {
-            when.method("POST")
-                .path(AUTH_PATH)
-                .header("finicity-app-key", APP_KEY)
-                .header("accept", "application/json")
-                .header("content-type", "application/json")
-                .header_missing("finicity-app-token")
-                .json_body(json!({"partnerId": PARTNER_ID, "partnerSecret": SECRET}));
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(json!({ "token": token }));
-        })
-        .await
+    fintra_finicity::test_util::token_mock(server, &credentials(), token).await
 }
 
 /// CreateToken answering an error.
