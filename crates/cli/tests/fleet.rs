@@ -74,7 +74,9 @@ async fn run_job(job: Job) -> Outcome {
     let mut builder = FinicityClient::builder(credentials)
         .config(support::worker_config(&job.finicity_url))
         .store(Arc::new(store))
-        .settings(TokenSettings::default().failure_backoff(Duration::from_millis(job.backoff_ms)));
+        .settings(
+            TokenSettings::default().with_failure_backoff(Duration::from_millis(job.backoff_ms)),
+        );
     if let Some(file) = &job.secret_file {
         builder = builder.credentials_source(FileSecretSource::new(file));
     }

@@ -245,9 +245,9 @@ impl Sleep for VirtualTime {
 /// A deterministic retry policy for tests: 3 attempts, waiting 100 ms then 200 ms (no jitter).
 pub fn deterministic_retry() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(3)
-        .initial_backoff(Duration::from_millis(100))
-        .jitter(Jitter::None)
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(100))
+        .with_jitter(Jitter::None)
 }
 
 /// A client builder for tests: `base_url`, [`deterministic_retry`], and `time` as both clock

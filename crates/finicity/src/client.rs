@@ -66,7 +66,7 @@ pub struct FinicityClient {
 ///
 /// let credentials = FinicityCredentials::from_env().expect("FINICITY_* set");
 /// let finicity = FinicityClient::builder(credentials)
-///     .settings(TokenSettings::default().lockout_threshold(2))
+///     .settings(TokenSettings::default().with_lockout_threshold(2))
 ///     .credentials_source(EnvSecretSource::default())
 ///     .build()?;
 /// # let _ = finicity; Ok(()) }

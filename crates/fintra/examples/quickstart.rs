@@ -31,9 +31,9 @@ fn line(operation: &str, outcome: impl std::fmt::Display) {
 fn config(base_url: String) -> ClientBuilder {
     Client::builder().base_url(base_url).retry(
         RetryPolicy::default()
-            .max_attempts(3)
-            .initial_backoff(Duration::from_millis(20))
-            .jitter(Jitter::None),
+            .with_max_attempts(3)
+            .with_initial_backoff(Duration::from_millis(20))
+            .with_jitter(Jitter::None),
     )
 }
 

@@ -164,7 +164,7 @@ impl SnapTradeClient {
             "/snapTrade/registerUser",
         )
         .json_bytes(canonical_body(body)?)
-        .idempotency(Idempotency::Unsafe)
+        .with_idempotency(Idempotency::Unsafe)
         .sensitive();
         self.client.send_json(op, &options).await
     }
@@ -259,7 +259,7 @@ impl SnapTradeClient {
             "/snapTrade/resetUserSecret",
         )
         .json_bytes(canonical_body(&body)?)
-        .idempotency(Idempotency::Unsafe)
+        .with_idempotency(Idempotency::Unsafe)
         .sensitive();
         self.client.send_json(op, &options).await
     }
@@ -288,7 +288,7 @@ impl SnapTradeClient {
             "/snapTrade/deleteUser",
         )
         .query("userId", user_id)
-        .idempotency(Idempotency::Unsafe);
+        .with_idempotency(Idempotency::Unsafe);
         self.client.send_json(op, &options).await
     }
 
@@ -367,7 +367,7 @@ fn canonical_body<T: Serialize + ?Sized>(body: &T) -> Result<Bytes, Error> {
 /// safe to repeat, so it is refused.
 fn options_without_key(options: Option<RequestOptions>) -> Result<RequestOptions, Error> {
     let options = options.unwrap_or_default();
-    if options.get_idempotency_key().is_some() {
+    if options.idempotency_key().is_some() {
         return Err(InvalidRequest::new(
             "idempotency_key",
             "SnapTrade does not support idempotency keys",

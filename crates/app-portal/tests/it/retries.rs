@@ -69,7 +69,8 @@ async fn callers_key_is_never_overridden_and_is_reused_on_retries() {
         })
         .await;
     let (client, _) = client(&server);
-    let opts = RequestOptions::new().idempotency_key(IdempotencyKey::new("expire-app-42").unwrap());
+    let opts =
+        RequestOptions::new().with_idempotency_key(IdempotencyKey::new("expire-app-42").unwrap());
     client
         .expire_all(
             APP_ID,

@@ -32,9 +32,9 @@ pub fn worker_config(base_url: &str) -> fintra_core::ClientBuilder {
         .timeout(std::time::Duration::from_secs(30))
         .retry(
             fintra_core::retry::RetryPolicy::default()
-                .max_attempts(10)
-                .initial_backoff(std::time::Duration::from_millis(20))
-                .max_backoff(std::time::Duration::from_millis(100)),
+                .with_max_attempts(10)
+                .with_initial_backoff(std::time::Duration::from_millis(20))
+                .with_max_backoff(std::time::Duration::from_millis(100)),
         )
 }
 

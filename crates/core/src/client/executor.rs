@@ -238,7 +238,7 @@ impl Client {
                             return Err(err);
                         };
                         retries += 1;
-                        if retries >= policy.get_max_attempts() {
+                        if retries >= policy.max_attempts() {
                             return give_up(err, "no attempts left");
                         }
                         let Some(delay) = policy.delay(retries, after) else {
@@ -247,7 +247,7 @@ impl Client {
                                 "the server asks to wait longer than the policy's max_retry_after",
                             );
                         };
-                        if let Some(budget) = policy.get_max_elapsed()
+                        if let Some(budget) = policy.max_elapsed()
                             && elapsed(started, inner.settings.clock.now()).saturating_add(delay)
                                 > budget
                         {

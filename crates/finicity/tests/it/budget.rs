@@ -195,7 +195,7 @@ async fn a_different_partner_or_host_has_its_own_budget() {
     let time = Arc::new(VirtualTime::default());
     auth_error_mock(&server, 401, INVALID).await;
     auth_error_mock(&other, 401, INVALID).await;
-    let settings = TokenSettings::default().lockout_threshold(1);
+    let settings = TokenSettings::default().with_lockout_threshold(1);
     let a =
         FinicityClient::with_settings(wrong_secret(), config(&server, &time), settings).unwrap();
     let b = FinicityClient::with_settings(wrong_secret(), config(&other, &time), settings).unwrap();

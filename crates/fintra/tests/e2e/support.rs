@@ -33,9 +33,9 @@ pub async fn sandbox_with(config: SandboxConfig) -> Sandbox {
 /// The test retry policy: 3 attempts, 10 ms then 20 ms, no jitter.
 pub fn retry_policy() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(3)
-        .initial_backoff(BACKOFF)
-        .jitter(Jitter::None)
+        .with_max_attempts(3)
+        .with_initial_backoff(BACKOFF)
+        .with_jitter(Jitter::None)
 }
 
 /// A virtual clock + sleeper that starts at the current wall-clock time.

@@ -304,7 +304,7 @@ async fn a_429_without_headers_waits_for_the_body_hint() {
         })
         .await;
     let (client, time) = client(&server);
-    let opts = RequestOptions::new().retry(RetryPolicy::default().max_attempts(2));
+    let opts = RequestOptions::new().retry(RetryPolicy::default().with_max_attempts(2));
     assert_eq!(client.list_users(Some(opts)).await.unwrap(), ["user1"]);
     mock.assert_calls_async(2).await;
     assert_eq!(time.sleeps(), [Duration::from_secs(7)]);

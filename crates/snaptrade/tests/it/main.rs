@@ -62,8 +62,8 @@ pub fn client_with(
         .sleep(time.clone())
         .retry(
             RetryPolicy::default()
-                .initial_backoff(Duration::from_secs(2))
-                .jitter(Jitter::None),
+                .with_initial_backoff(Duration::from_secs(2))
+                .with_jitter(Jitter::None),
         );
     let client = SnapTradeClient::with_config(credentials, builder).unwrap();
     (client, time)

@@ -291,7 +291,7 @@ async fn idempotency_keys_are_refused_before_sending() {
         })
         .await;
     let (client, _) = client(&server);
-    let opts = RequestOptions::new().idempotency_key(IdempotencyKey::new("k1").unwrap());
+    let opts = RequestOptions::new().with_idempotency_key(IdempotencyKey::new("k1").unwrap());
     let err = client
         .register_user(&RegisterUserRequest::new("u"), Some(opts.clone()))
         .await
