@@ -17,11 +17,7 @@ use fintra_core::secret::{ExposeSecret, SecretString};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     run().await.unwrap_or_else(|error| {
-        let causes = std::iter::successors(error.source(), |e| e.source());
-        eprintln!(
-            "error: {error}{}",
-            causes.map(|c| format!(": {c}")).collect::<String>()
-        );
+        eprintln!("error: {}", fintra_core::Report::new(&*error));
         ExitCode::FAILURE
     })
 }

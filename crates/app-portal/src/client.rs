@@ -152,7 +152,7 @@ impl AppPortalClient {
     fn post(&self, id: &'static str, path: String, options: &RequestOptions) -> Operation {
         Operation::post(id, path)
             .header(REQ_ID, request_id())
-            .idempotency(idempotency(options))
+            .with_idempotency(idempotency(options))
     }
 
     /// A GET with a request id.
@@ -425,7 +425,7 @@ impl AppPortalClient {
 fn idempotency(options: &RequestOptions) -> Idempotency {
     Idempotency::Key(
         options
-            .get_idempotency_key()
+            .idempotency_key()
             .cloned()
             .unwrap_or_else(IdempotencyKey::generate),
     )
@@ -480,7 +480,7 @@ mod tests {
     #[test]
     fn caller_key_is_used_else_a_fresh_auto_key() {
         let key = IdempotencyKey::new("mine").unwrap();
-        let opts = RequestOptions::new().idempotency_key(key.clone());
+        let opts = RequestOptions::new().with_idempotency_key(key.clone());
         assert_eq!(idempotency(&opts), Idempotency::Key(key));
         match idempotency(&RequestOptions::new()) {
             Idempotency::Key(k) => assert!(k.as_str().starts_with("auto_")),

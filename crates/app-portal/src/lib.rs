@@ -30,7 +30,7 @@
 //! * **Request ids**: every call carries a random `svix-req-id`, the same on every retry, and
 //!   retries carry `svix-retry-count` (1, 2, …), as the official clients send them.
 //! * **Idempotency**: every POST carries an `idempotency-key` header, the caller's
-//!   ([`RequestOptions::idempotency_key`](fintra_core::RequestOptions::idempotency_key)) or an
+//!   ([`RequestOptions::with_idempotency_key`](fintra_core::RequestOptions::with_idempotency_key)) or an
 //!   automatic `auto_<uuid v4>`. The same key is sent on every retry, so timeouts, 429 and 5xx
 //!   answers are retried safely.
 //! * **Errors**: a failure is a [`fintra_core::Error`]; [`AppPortalError::from_error`] decodes its

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use fintra_finicity::auth::RedisStore;
 use fintra_finicity::test_util::RedisServer;
-use fintra_finicity::{Credentials, FinicityClient};
+use fintra_finicity::{FinicityClient, FinicityCredentials};
 use fintra_sandbox::{Route, Sandbox};
 
 #[path = "../tests/support/mod.rs"]
@@ -34,7 +34,7 @@ async fn worker(spec: &str) -> usize {
     let [url, redis, partner, secret, app_key] = parts[..] else {
         panic!("bad worker spec");
     };
-    let credentials = Credentials::new(partner, secret.into(), app_key.into());
+    let credentials = FinicityCredentials::new(partner, secret.into(), app_key.into());
     let mut builder =
         FinicityClient::builder(credentials.clone()).config(support::worker_config(url));
     if !redis.is_empty() {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use fintra_core::test_util::VirtualTime;
 use fintra_finicity::auth::RedisStore;
 use fintra_finicity::test_util::RedisServer;
-use fintra_finicity::{AuthFailure, Credentials, FinicityClient};
+use fintra_finicity::{AuthFailure, FinicityClient, FinicityCredentials};
 use httpmock::MockServer;
 use serde_json::{Value, json};
 
@@ -38,7 +38,7 @@ fn json_of(output: &Output) -> Value {
 }
 
 async fn client(redis: &RedisServer, server: &MockServer, secret: &str) -> FinicityClient {
-    let credentials = Credentials::new(PARTNER_ID, secret.into(), APP_KEY.into());
+    let credentials = FinicityCredentials::new(PARTNER_ID, secret.into(), APP_KEY.into());
     let store = RedisStore::connect(&redis.url(), &credentials)
         .await
         .unwrap();

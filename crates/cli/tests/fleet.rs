@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use fintra_core::test_util::VirtualTime;
 use fintra_finicity::auth::{FileSecretSource, RedisAdmin, RedisStore};
 use fintra_finicity::test_util::RedisServer;
-use fintra_finicity::{AuthFailure, Credentials, FinicityClient, TokenSettings};
+use fintra_finicity::{AuthFailure, FinicityClient, FinicityCredentials, TokenSettings};
 use fintra_sandbox::{Fault, FaultKind, Route, Sandbox};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -63,7 +63,7 @@ fn failure_name(f: &AuthFailure) -> String {
 }
 
 async fn run_job(job: Job) -> Outcome {
-    let credentials = Credentials::new(
+    let credentials = FinicityCredentials::new(
         job.partner_id.clone(),
         job.secret.clone().into(),
         job.app_key.clone().into(),
@@ -74,7 +74,9 @@ async fn run_job(job: Job) -> Outcome {
     let mut builder = FinicityClient::builder(credentials)
         .config(support::worker_config(&job.finicity_url))
         .store(Arc::new(store))
-        .settings(TokenSettings::default().failure_backoff(Duration::from_millis(job.backoff_ms)));
+        .settings(
+            TokenSettings::default().with_failure_backoff(Duration::from_millis(job.backoff_ms)),
+        );
     if let Some(file) = &job.secret_file {
         builder = builder.credentials_source(FileSecretSource::new(file));
     }

@@ -15,7 +15,7 @@ use std::time::SystemTime;
 use fintra_connect_components::ConnectComponentsClient;
 use fintra_connect_components::models::{Language, LoginFormRequest, ServiceAgreement};
 use fintra_core::Client;
-use fintra_finicity::{Credentials, FinicityClient};
+use fintra_finicity::{FinicityClient, FinicityCredentials};
 
 /// Names the variables this example reads.
 const USAGE: &str = "set FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET, FINICITY_APP_KEY, \
@@ -24,18 +24,15 @@ FINICITY_CUSTOMER_ID and FINICITY_INSTITUTION_ID (FINTRA_FINICITY_BASE_URL optio
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     run().await.unwrap_or_else(|error| {
-        let causes = std::iter::successors(error.source(), |e| e.source());
-        eprintln!(
-            "error: {error}{}",
-            causes.map(|c| format!(": {c}")).collect::<String>()
-        );
+        eprintln!("error: {}", fintra_core::Report::new(&*error));
         ExitCode::FAILURE
     })
 }
 
 async fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let ids = ["FINICITY_CUSTOMER_ID", "FINICITY_INSTITUTION_ID"].map(std::env::var);
-    let (Some(credentials), [Ok(customer_id), Ok(institution_id)]) = (Credentials::from_env(), ids)
+    let (Some(credentials), [Ok(customer_id), Ok(institution_id)]) =
+        (FinicityCredentials::from_env(), ids)
     else {
         eprintln!("error: missing configuration: {USAGE}");
         return Ok(ExitCode::from(2));

@@ -17,9 +17,9 @@
 //! use std::time::SystemTime;
 //! use fintra_connect_components::ConnectComponentsClient;
 //! use fintra_connect_components::models::{Language, LoginFormRequest, ServiceAgreement};
-//! use fintra_finicity::{Credentials, FinicityClient};
+//! use fintra_finicity::{FinicityCredentials, FinicityClient};
 //!
-//! let finicity = FinicityClient::new(Credentials::new("partner-id", "secret".into(), "app-key".into()))?;
+//! let finicity = FinicityClient::new(FinicityCredentials::new("partner-id", "secret".into(), "app-key".into()))?;
 //! let components = ConnectComponentsClient::new(&finicity);
 //! let agreement = ServiceAgreement::accepted_at(Language::En, SystemTime::now());
 //! let form = components

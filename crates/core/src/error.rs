@@ -113,6 +113,17 @@ impl Error {
         }
     }
 
+    /// Displays this error and its chain of causes on one line: see [`Report`].
+    ///
+    /// ```
+    /// use fintra_core::{Error, InvalidRequest};
+    /// let error = Error::from(InvalidRequest::new("app_id", "must not be empty"));
+    /// assert_eq!(error.report().to_string(), "invalid `app_id`: must not be empty");
+    /// ```
+    pub fn report(&self) -> Report<'_> {
+        Report::new(self)
+    }
+
     /// Records what the client knows about the failed call: the Rust method that made it
     /// and how many attempts it took.
     pub(crate) fn with_call(mut self, rust_method: Option<&'static str>, attempts: u32) -> Self {
@@ -129,6 +140,70 @@ impl Error {
             _ => {}
         }
         self
+    }
+}
+
+/// Displays an error followed by each of its [`source`](std::error::Error::source)s, separated
+/// by `: `, on one line: what failed, then why. (`{:?}` of the error shows every field.)
+///
+/// Works for any error, e.g. the `Box<dyn Error>` a `main` returns:
+///
+/// ```
+/// use fintra_core::Report;
+///
+/// #[derive(Debug)]
+/// struct Cause;
+/// impl std::fmt::Display for Cause {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("connection refused")
+///     }
+/// }
+/// impl std::error::Error for Cause {}
+///
+/// #[derive(Debug)]
+/// struct Failed(Cause);
+/// impl std::fmt::Display for Failed {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("could not reach api.example.com")
+///     }
+/// }
+/// impl std::error::Error for Failed {
+///     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+///         Some(&self.0)
+///     }
+/// }
+///
+/// let error: Box<dyn std::error::Error> = Box::new(Failed(Cause));
+/// assert_eq!(
+///     format!("error: {}", Report::new(&*error)),
+///     "error: could not reach api.example.com: connection refused"
+/// );
+/// ```
+#[derive(Clone, Copy)]
+pub struct Report<'a>(&'a (dyn std::error::Error + 'a));
+
+impl<'a> Report<'a> {
+    /// A report of `error` and its causes.
+    pub fn new(error: &'a (dyn std::error::Error + 'a)) -> Self {
+        Report(error)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(c) = cause {
+            write!(f, ": {c}")?;
+            cause = c.source();
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -264,7 +339,9 @@ impl ApiError {
     pub fn code(&self) -> Option<&str> {
         self.code.as_deref()
     }
-    /// The provider's human-readable message.
+    /// The provider's human-readable message. For a [sensitive](crate::Operation::sensitive)
+    /// operation, every value the request carried (body strings, query values, secret header
+    /// values) is replaced by `[REDACTED]`, here and in `Display`, `Debug` and logs.
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
@@ -281,6 +358,10 @@ impl ApiError {
         &self.headers
     }
     /// The raw response body, exactly as received (JSON, HTML or anything else).
+    ///
+    /// Unlike every printed field it is never scrubbed: for a
+    /// [sensitive](Self::is_sensitive) operation it may hold secrets (e.g. a provider echoing
+    /// the request), so do not log it.
     pub fn body(&self) -> &Bytes {
         &self.body
     }
@@ -613,6 +694,27 @@ mod tests {
              connect to h:443 (after 2 attempts)"
         );
         assert_eq!(t.attempts(), 2);
+    }
+
+    #[test]
+    fn report_shows_the_error_and_every_cause() {
+        let api = ApiError::new("CreateToken", StatusCode::UNAUTHORIZED, "{}");
+        let err = Error::from(
+            AuthError::new(
+                AuthErrorKind::CredentialsRejected,
+                "Finicity refused the partner secret",
+            )
+            .with_source(api.into()),
+        );
+        assert_eq!(
+            err.report().to_string(),
+            "Finicity refused the partner secret: CreateToken failed with HTTP 401 Unauthorized"
+        );
+        let plain = Error::config("no base URL");
+        assert_eq!(
+            format!("{:?}", plain.report()),
+            "configuration error: no base URL"
+        );
     }
 
     #[test]

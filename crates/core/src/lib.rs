@@ -44,6 +44,7 @@ pub mod auth;
 mod client;
 mod deadline;
 mod deprecation;
+mod echo;
 mod error;
 pub mod format;
 mod future;
@@ -59,7 +60,7 @@ mod transport;
 pub use client::{Client, ClientBuilder, ErrorDetails, ErrorParser, JsonErrorParser, Response};
 pub use deprecation::Deprecation;
 pub use error::{
-    ApiError, AuthError, AuthErrorKind, BoxError, DecodeError, Error, InvalidRequest,
+    ApiError, AuthError, AuthErrorKind, BoxError, DecodeError, Error, InvalidRequest, Report,
     TransportError, TransportErrorKind,
 };
 pub use future::BoxFuture;

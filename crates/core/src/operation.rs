@@ -140,7 +140,7 @@ impl QueryValue {
 ///     .json(&Body { name: "x" })
 ///     .unwrap()
 ///     .expect_status(StatusCode::CREATED)
-///     .idempotency(Idempotency::Unsafe);
+///     .with_idempotency(Idempotency::Unsafe);
 /// assert_eq!(op.path(), "/things/a%20b/items");
 /// ```
 #[derive(Clone)]
@@ -162,7 +162,7 @@ impl Operation {
     ///
     /// GET, HEAD, OPTIONS and DELETE default to [`Idempotency::Safe`]; everything else,
     /// PUT included, to [`Idempotency::Unsafe`] (a provider's PUT may rotate a secret), so a
-    /// write is never repeated unless its operation says so with [`Operation::idempotency`].
+    /// write is never repeated unless its operation says so with [`Operation::with_idempotency`].
     pub fn new(id: &'static str, method: Method, path: impl Into<String>) -> Self {
         let idempotency = if method.is_safe() || method == Method::DELETE {
             Idempotency::Safe
@@ -246,7 +246,7 @@ impl Operation {
     }
 
     /// Declares whether the operation may be repeated.
-    pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
+    pub fn with_idempotency(mut self, idempotency: Idempotency) -> Self {
         self.idempotency = idempotency;
         self
     }
@@ -296,7 +296,7 @@ impl Operation {
         self.body.as_ref()
     }
     /// The declared idempotency.
-    pub fn get_idempotency(&self) -> &Idempotency {
+    pub fn idempotency(&self) -> &Idempotency {
         &self.idempotency
     }
 
@@ -342,7 +342,7 @@ impl fmt::Debug for Operation {
 /// let opts = RequestOptions::new()
 ///     .timeout(Duration::from_secs(5))
 ///     .retry(RetryPolicy::none())
-///     .idempotency_key(IdempotencyKey::new("order-42").unwrap());
+///     .with_idempotency_key(IdempotencyKey::new("order-42").unwrap());
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct RequestOptions {
@@ -374,12 +374,12 @@ impl RequestOptions {
         self
     }
     /// Idempotency key for this call; makes it safe to retry. Sent on every attempt.
-    pub fn idempotency_key(mut self, key: IdempotencyKey) -> Self {
+    pub fn with_idempotency_key(mut self, key: IdempotencyKey) -> Self {
         self.idempotency_key = Some(key);
         self
     }
     /// The caller's idempotency key, if any.
-    pub fn get_idempotency_key(&self) -> Option<&IdempotencyKey> {
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         self.idempotency_key.as_ref()
     }
     /// An extra header for this call.

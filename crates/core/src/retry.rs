@@ -12,7 +12,7 @@
 //!
 //! An operation is replay-safe when it is a GET/DELETE or carries an idempotency key (see
 //! [`crate::Idempotency`]). 429 and 503 honour `Retry-After` (delta-seconds or HTTP-date);
-//! a hint longer than [`RetryPolicy::max_retry_after`] ends the retries instead of waiting.
+//! a hint longer than [`RetryPolicy::with_max_retry_after`] ends the retries instead of waiting.
 //! Provider crates may refine the decision with a [`RetryClassifier`], but core never
 //! retries a request that is not replay-safe once it may have been sent.
 
@@ -29,12 +29,12 @@ use crate::error::{TransportError, TransportErrorKind};
 /// use std::time::Duration;
 /// use fintra_core::{Jitter, RetryPolicy};
 /// let policy = RetryPolicy::default()
-///     .max_attempts(5)
-///     .initial_backoff(Duration::from_millis(100))
-///     .max_backoff(Duration::from_secs(2))
-///     .max_elapsed(Some(Duration::from_secs(30)))
-///     .jitter(Jitter::Full);
-/// assert_eq!(policy.get_max_attempts(), 5);
+///     .with_max_attempts(5)
+///     .with_initial_backoff(Duration::from_millis(100))
+///     .with_max_backoff(Duration::from_secs(2))
+///     .with_max_elapsed(Some(Duration::from_secs(30)))
+///     .with_jitter(Jitter::Full);
+/// assert_eq!(policy.max_attempts(), 5);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -73,45 +73,45 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
-        RetryPolicy::default().max_attempts(1)
+        RetryPolicy::default().with_max_attempts(1)
     }
     /// Total attempts, the first included (at least 1).
-    pub fn max_attempts(mut self, n: u32) -> Self {
+    pub fn with_max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = n.max(1);
         self
     }
     /// Delay before the first retry.
-    pub fn initial_backoff(mut self, d: Duration) -> Self {
+    pub fn with_initial_backoff(mut self, d: Duration) -> Self {
         self.initial_backoff = d;
         self
     }
     /// Upper bound of the exponential delay.
-    pub fn max_backoff(mut self, d: Duration) -> Self {
+    pub fn with_max_backoff(mut self, d: Duration) -> Self {
         self.max_backoff = d;
         self
     }
     /// Time budget for the whole call: no retry starts that would wait past it.
-    pub fn max_elapsed(mut self, d: Option<Duration>) -> Self {
+    pub fn with_max_elapsed(mut self, d: Option<Duration>) -> Self {
         self.max_elapsed = d;
         self
     }
     /// The longest server `Retry-After` hint that is waited for; a longer one ends retries
     /// and is reported in [`crate::ApiError::retry_after`].
-    pub fn max_retry_after(mut self, d: Duration) -> Self {
+    pub fn with_max_retry_after(mut self, d: Duration) -> Self {
         self.max_retry_after = d;
         self
     }
     /// Backoff randomisation.
-    pub fn jitter(mut self, jitter: Jitter) -> Self {
+    pub fn with_jitter(mut self, jitter: Jitter) -> Self {
         self.jitter = jitter;
         self
     }
     /// Total attempts, the first included.
-    pub fn get_max_attempts(&self) -> u32 {
+    pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
     /// The time budget.
-    pub fn get_max_elapsed(&self) -> Option<Duration> {
+    pub fn max_elapsed(&self) -> Option<Duration> {
         self.max_elapsed
     }
 
@@ -412,14 +412,14 @@ mod tests {
     #[test]
     fn backoff_doubles_and_caps() {
         let p = RetryPolicy::default()
-            .initial_backoff(Duration::from_millis(100))
-            .max_backoff(Duration::from_millis(350))
-            .jitter(Jitter::None);
+            .with_initial_backoff(Duration::from_millis(100))
+            .with_max_backoff(Duration::from_millis(350))
+            .with_jitter(Jitter::None);
         assert_eq!(p.backoff(1), Duration::from_millis(100));
         assert_eq!(p.backoff(2), Duration::from_millis(200));
         assert_eq!(p.backoff(3), Duration::from_millis(350));
         assert_eq!(p.backoff(40), Duration::from_millis(350));
-        let full = p.clone().jitter(Jitter::Full);
+        let full = p.clone().with_jitter(Jitter::Full);
         for n in 1..10 {
             assert!(full.backoff(n) <= p.backoff(n));
         }
@@ -427,7 +427,7 @@ mod tests {
 
     #[test]
     fn long_hint_ends_retries() {
-        let p = RetryPolicy::default().max_retry_after(Duration::from_secs(10));
+        let p = RetryPolicy::default().with_max_retry_after(Duration::from_secs(10));
         assert_eq!(
             p.delay(1, Some(Duration::from_secs(10))),
             Some(Duration::from_secs(10))

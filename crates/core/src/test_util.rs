@@ -1,4 +1,5 @@
-//! Test doubles (feature `test-util`): a recording [`MockTransport`] and [`VirtualTime`].
+//! Test doubles (feature `test-util`): a recording [`MockTransport`], [`VirtualTime`] and a
+//! [`Script`] of canned answers for an `httpmock` server.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -244,9 +245,9 @@ impl Sleep for VirtualTime {
 /// A deterministic retry policy for tests: 3 attempts, waiting 100 ms then 200 ms (no jitter).
 pub fn deterministic_retry() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(3)
-        .initial_backoff(Duration::from_millis(100))
-        .jitter(Jitter::None)
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(100))
+        .with_jitter(Jitter::None)
 }
 
 /// A client builder for tests: `base_url`, [`deterministic_retry`], and `time` as both clock
@@ -345,4 +346,107 @@ impl tracing::Subscriber for CapturedLogs {
     fn enter(&self, _: &tracing::span::Id) {}
 
     fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Extra response headers of a [`Script`] reply.
+pub type ScriptHeaders = Vec<(&'static str, &'static str)>;
+
+/// One canned answer of a [`Script`]: status, extra headers and body (always sent with
+/// `content-type: application/json`).
+#[derive(Debug, Clone)]
+pub struct ScriptReply {
+    status: u16,
+    headers: ScriptHeaders,
+    body: String,
+}
+
+impl From<(u16, &str)> for ScriptReply {
+    fn from((status, body): (u16, &str)) -> Self {
+        ScriptReply {
+            status,
+            headers: Vec::new(),
+            body: body.to_owned(),
+        }
+    }
+}
+
+impl From<&(u16, &str)> for ScriptReply {
+    fn from(&(status, body): &(u16, &str)) -> Self {
+        (status, body).into()
+    }
+}
+
+impl From<(u16, ScriptHeaders, &str)> for ScriptReply {
+    fn from((status, headers, body): (u16, ScriptHeaders, &str)) -> Self {
+        ScriptReply {
+            status,
+            headers,
+            body: body.to_owned(),
+        }
+    }
+}
+
+/// Replies to an `httpmock` server's requests with canned answers in order, and records every
+/// request (599 `script exhausted` once the answers run out).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use fintra_core::test_util::Script;
+/// use httpmock::MockServer;
+///
+/// let server = MockServer::start_async().await;
+/// let script = Script::new([(503, "{}"), (200, r#"{"ok":true}"#)]);
+/// let s = script.clone();
+/// server
+///     .mock_async(move |when, then| {
+///         when.path("/ping");
+///         then.respond_with(move |req| s.respond(req));
+///     })
+///     .await;
+/// let first = reqwest::get(server.url("/ping")).await.unwrap();
+/// assert_eq!(first.status(), 503);
+/// assert_eq!(script.seen().len(), 1);
+/// # }
+/// ```
+#[derive(Debug, Default)]
+pub struct Script {
+    replies: Mutex<VecDeque<ScriptReply>>,
+    seen: Mutex<Vec<httpmock::HttpMockRequest>>,
+}
+
+impl Script {
+    /// A script answering with `replies` in order: `(status, body)` or
+    /// `(status, headers, body)` tuples.
+    pub fn new<R: Into<ScriptReply>>(replies: impl IntoIterator<Item = R>) -> Arc<Self> {
+        Arc::new(Script {
+            replies: Mutex::new(replies.into_iter().map(Into::into).collect()),
+            seen: Mutex::default(),
+        })
+    }
+
+    /// Records `req` and answers with the next reply.
+    pub fn respond(&self, req: &httpmock::HttpMockRequest) -> httpmock::HttpMockResponse {
+        self.seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(req.clone());
+        let reply = self
+            .replies
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()
+            .unwrap_or_else(|| (599, "script exhausted").into());
+        let mut response = httpmock::HttpMockResponse::builder()
+            .status(reply.status)
+            .header("content-type", "application/json");
+        for (name, value) in reply.headers {
+            response = response.header(name, value);
+        }
+        response.body(reply.body).build()
+    }
+
+    /// Every request received so far.
+    pub fn seen(&self) -> Vec<httpmock::HttpMockRequest> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }

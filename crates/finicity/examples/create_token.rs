@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use fintra_core::Client;
-use fintra_finicity::{Credentials, FinicityClient};
+use fintra_finicity::{FinicityClient, FinicityCredentials};
 
 /// Names the variables this example reads.
 const USAGE: &str = "set FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET and FINICITY_APP_KEY \
@@ -22,17 +22,13 @@ const USAGE: &str = "set FINICITY_PARTNER_ID, FINICITY_PARTNER_SECRET and FINICI
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     run().await.unwrap_or_else(|error| {
-        let causes = std::iter::successors(error.source(), |e| e.source());
-        eprintln!(
-            "error: {error}{}",
-            causes.map(|c| format!(": {c}")).collect::<String>()
-        );
+        eprintln!("error: {}", fintra_core::Report::new(&*error));
         ExitCode::FAILURE
     })
 }
 
 async fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let Some(credentials) = Credentials::from_env() else {
+    let Some(credentials) = FinicityCredentials::from_env() else {
         eprintln!("error: missing configuration: {USAGE}");
         return Ok(ExitCode::from(2));
     };

@@ -13,9 +13,9 @@ use crate::auth::{
     AuthFailure, AuthParts, AuthStore, CachedToken, CredentialsSource, FinicityAuth,
     InProcessStore, TokenSettings, shared_state,
 };
-use crate::credentials::Credentials;
+use crate::credentials::FinicityCredentials;
 use crate::error::{FinicityErrorParser, FinicityRetryClassifier};
-use crate::models::AccessToken;
+use crate::models::FinicityAccessToken;
 
 /// The production (and only documented) base URL. Sandbox uses the same host with sandbox
 /// credentials.
@@ -43,9 +43,9 @@ const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VE
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), fintra_core::Error> {
-/// use fintra_finicity::{Credentials, FinicityClient};
+/// use fintra_finicity::{FinicityCredentials, FinicityClient};
 ///
-/// let credentials = Credentials::new("1234583871234", "partner-secret".into(), "app-key".into());
+/// let credentials = FinicityCredentials::new("1234583871234", "partner-secret".into(), "app-key".into());
 /// let finicity = FinicityClient::new(credentials)?;
 /// let token = finicity.access_token().await?; // cached, refreshed after 90 minutes
 /// # let _ = token; Ok(()) }
@@ -61,19 +61,19 @@ pub struct FinicityClient {
 ///
 /// ```no_run
 /// # fn run() -> Result<(), fintra_core::Error> {
-/// use fintra_finicity::{Credentials, FinicityClient, TokenSettings};
+/// use fintra_finicity::{FinicityCredentials, FinicityClient, TokenSettings};
 /// use fintra_finicity::auth::EnvSecretSource;
 ///
-/// let credentials = Credentials::from_env().expect("FINICITY_* set");
+/// let credentials = FinicityCredentials::from_env().expect("FINICITY_* set");
 /// let finicity = FinicityClient::builder(credentials)
-///     .settings(TokenSettings::default().lockout_threshold(2))
+///     .settings(TokenSettings::default().with_lockout_threshold(2))
 ///     .credentials_source(EnvSecretSource::default())
 ///     .build()?;
 /// # let _ = finicity; Ok(()) }
 /// ```
 #[must_use]
 pub struct FinicityClientBuilder {
-    credentials: Credentials,
+    credentials: FinicityCredentials,
     config: ClientBuilder,
     settings: TokenSettings,
     store: Option<Arc<dyn AuthStore>>,
@@ -167,12 +167,12 @@ impl FinicityClientBuilder {
 
 impl FinicityClient {
     /// A client for `https://api.finicity.com` with the default settings.
-    pub fn new(credentials: Credentials) -> Result<Self, Error> {
+    pub fn new(credentials: FinicityCredentials) -> Result<Self, Error> {
         Self::builder(credentials).build()
     }
 
     /// A builder for the optional parts (settings, store, credentials source).
-    pub fn builder(credentials: Credentials) -> FinicityClientBuilder {
+    pub fn builder(credentials: FinicityCredentials) -> FinicityClientBuilder {
         FinicityClientBuilder {
             credentials,
             config: Client::builder(),
@@ -185,13 +185,16 @@ impl FinicityClient {
     /// A client with the caller's core settings: base URL (default
     /// `https://api.finicity.com`), transport or `reqwest::Client`, retry policy, timeouts,
     /// clock and sleep.
-    pub fn with_config(credentials: Credentials, config: ClientBuilder) -> Result<Self, Error> {
+    pub fn with_config(
+        credentials: FinicityCredentials,
+        config: ClientBuilder,
+    ) -> Result<Self, Error> {
         Self::builder(credentials).config(config).build()
     }
 
     /// Like [`FinicityClient::with_config`], with token refresh and lockout-budget settings.
     pub fn with_settings(
-        credentials: Credentials,
+        credentials: FinicityCredentials,
         config: ClientBuilder,
         settings: TokenSettings,
     ) -> Result<Self, Error> {
@@ -209,9 +212,9 @@ impl FinicityClient {
     pub async fn create_token(
         &self,
         options: Option<RequestOptions>,
-    ) -> Result<AccessToken, AuthFailure> {
+    ) -> Result<FinicityAccessToken, AuthFailure> {
         let token = self.auth.create_token(&options.unwrap_or_default()).await?;
-        Ok(AccessToken { token })
+        Ok(FinicityAccessToken { token })
     }
 
     /// **ModifyPartnerSecret**: `PUT /aggregation/v2/partners/authentication` → 204.

@@ -11,12 +11,12 @@ use fintra_core::secret::{ExposeSecret, REDACTED, SecretString};
 /// partner id and redacts the secret and the app key.
 ///
 /// ```
-/// use fintra_finicity::Credentials;
-/// let c = Credentials::new("1234583871234", "aqJ5Ic4SEVx2IgDQ6oR4".into(), "app-key".into());
+/// use fintra_finicity::FinicityCredentials;
+/// let c = FinicityCredentials::new("1234583871234", "aqJ5Ic4SEVx2IgDQ6oR4".into(), "app-key".into());
 /// assert!(!format!("{c:?}").contains("aqJ5Ic4SEVx2IgDQ6oR4"));
 /// ```
 #[derive(Clone)]
-pub struct Credentials {
+pub struct FinicityCredentials {
     /// The Partner ID (an identifier, not a secret).
     pub partner_id: String,
     /// The Partner Secret.
@@ -25,12 +25,12 @@ pub struct Credentials {
     pub app_key: SecretString,
 }
 
-impl Credentials {
-    /// Environment variable read by [`Credentials::from_env`] for the partner id.
+impl FinicityCredentials {
+    /// Environment variable read by [`FinicityCredentials::from_env`] for the partner id.
     pub const ENV_PARTNER_ID: &'static str = "FINICITY_PARTNER_ID";
-    /// Environment variable read by [`Credentials::from_env`] for the partner secret.
+    /// Environment variable read by [`FinicityCredentials::from_env`] for the partner secret.
     pub const ENV_PARTNER_SECRET: &'static str = "FINICITY_PARTNER_SECRET";
-    /// Environment variable read by [`Credentials::from_env`] for the app key.
+    /// Environment variable read by [`FinicityCredentials::from_env`] for the app key.
     pub const ENV_APP_KEY: &'static str = "FINICITY_APP_KEY";
 
     /// Credentials from their three parts.
@@ -39,7 +39,7 @@ impl Credentials {
         partner_secret: SecretString,
         app_key: SecretString,
     ) -> Self {
-        Credentials {
+        FinicityCredentials {
             partner_id: partner_id.into(),
             partner_secret,
             app_key,
@@ -50,7 +50,7 @@ impl Credentials {
     /// `None` unless all three are set and not empty.
     pub fn from_env() -> Option<Self> {
         let var = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        Some(Credentials::new(
+        Some(FinicityCredentials::new(
             var(Self::ENV_PARTNER_ID)?,
             SecretString::from(var(Self::ENV_PARTNER_SECRET)?),
             SecretString::from(var(Self::ENV_APP_KEY)?),
@@ -72,9 +72,9 @@ impl Credentials {
     }
 }
 
-impl fmt::Debug for Credentials {
+impl fmt::Debug for FinicityCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
+        f.debug_struct("FinicityCredentials")
             .field("partner_id", &self.partner_id)
             .field("partner_secret", &REDACTED)
             .field("app_key", &REDACTED)

@@ -28,9 +28,9 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), fintra_core::Error> {
-//! use fintra_finicity::{AuthFailure, Credentials, FinicityClient};
+//! use fintra_finicity::{AuthFailure, FinicityCredentials, FinicityClient};
 //!
-//! let credentials = Credentials::new("1234583871234", "partner-secret".into(), "app-key".into());
+//! let credentials = FinicityCredentials::new("1234583871234", "partner-secret".into(), "app-key".into());
 //! let finicity = FinicityClient::new(credentials)?;
 //! match finicity.access_token().await {
 //!     Ok(token) => println!("token valid until {:?}", token.expires_at()),
@@ -49,7 +49,8 @@ mod client;
 mod credentials;
 pub mod error;
 pub mod models;
-/// Test support (a real `redis-server` harness); not part of the stable API.
+/// Test support (a real `redis-server` harness, a CreateToken mock); not part of the stable
+/// API.
 #[cfg(any(feature = "test-util", feature = "redis"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "test-util", feature = "redis"))))]
 pub mod test_util;
@@ -59,7 +60,7 @@ pub use client::{
     APP_KEY_HEADER, APP_TOKEN_HEADER, DEFAULT_BASE_URL, FinicityClient, FinicityClientBuilder,
 };
 pub use credentials::{
-    Credentials, PARTNER_SECRET_MAX_LEN, PARTNER_SECRET_MIN_LEN, PARTNER_SECRET_SPECIALS,
+    FinicityCredentials, PARTNER_SECRET_MAX_LEN, PARTNER_SECRET_MIN_LEN, PARTNER_SECRET_SPECIALS,
     validate_partner_secret,
 };
 pub use error::{FinicityErrorBody, FinicityErrorExt};

@@ -1,4 +1,4 @@
-//! Authentication API models (`AccessToken`, `PartnerCredentials`,
+//! Authentication API models (`FinicityAccessToken`, `PartnerCredentials`,
 //! `PartnerCredentialsWithNewSecret`).
 
 use std::fmt;
@@ -6,26 +6,26 @@ use std::fmt;
 use fintra_core::secret::{REDACTED, SecretString};
 use serde::{Deserialize, Serialize};
 
-/// `AccessToken`: a temporary token for the `Finicity-App-Token` header, valid two hours.
+/// `FinicityAccessToken`: a temporary token for the `Finicity-App-Token` header, valid two hours.
 ///
 /// The API returns no expiry; the [`crate::FinicityAuth`] tracks the token's age.
 /// `Debug` redacts the token.
 #[derive(Clone)]
 #[non_exhaustive]
-pub struct AccessToken {
+pub struct FinicityAccessToken {
     /// The access token value.
     pub token: SecretString,
 }
 
-impl fmt::Debug for AccessToken {
+impl fmt::Debug for FinicityAccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessToken")
+        f.debug_struct("FinicityAccessToken")
             .field("token", &REDACTED)
             .finish()
     }
 }
 
-/// The wire form of `AccessToken` (never leaves this crate).
+/// The wire form of `FinicityAccessToken` (never leaves this crate).
 #[derive(Deserialize)]
 pub(crate) struct AccessTokenBody {
     pub(crate) token: String,

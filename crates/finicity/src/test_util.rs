@@ -1,5 +1,6 @@
-//! Test support shared by the fleet tests of this crate and of `fintra-cli` (feature
-//! `test-util`): a real `redis-server` on a free loopback port.
+//! Test support shared by the tests of this crate, `fintra-cli` and
+//! `fintra-connect-components` (feature `test-util`): a real `redis-server` on a free loopback
+//! port, and [`token_mock`], CreateToken on an httpmock server.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -102,6 +103,52 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// CreateToken on `server`, matched on its exact request shape for `credentials` (app key,
+/// JSON headers, no app token, `{"partnerId","partnerSecret"}` body), answering `token`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use fintra_core::Client;
+/// use fintra_finicity::{FinicityClient, FinicityCredentials};
+///
+/// let server = httpmock::MockServer::start_async().await;
+/// let credentials = FinicityCredentials::new("1234583871234", "secret".into(), "key".into());
+/// let mock = fintra_finicity::test_util::token_mock(&server, &credentials, "tok-1").await;
+/// let client = FinicityClient::with_config(credentials, Client::builder().base_url(server.base_url()))
+///     .unwrap();
+/// client.access_token().await.unwrap();
+/// assert_eq!(mock.hits_async().await, 1);
+/// # }
+/// ```
+#[cfg(feature = "test-util")]
+pub async fn token_mock<'a>(
+    server: &'a httpmock::MockServer,
+    credentials: &crate::FinicityCredentials,
+    token: &str,
+) -> httpmock::Mock<'a> {
+    use fintra_core::secret::ExposeSecret;
+    let token = token.to_owned();
+    let app_key = credentials.app_key.expose_secret().to_owned();
+    let body = serde_json::json!({
+        "partnerId": credentials.partner_id,
+        "partnerSecret": credentials.partner_secret.expose_secret(),
+    });
+    server
+        .mock_async(move |when, then| {
+            when.method("POST")
+                .path(crate::auth::AUTHENTICATION_PATH)
+                .header("finicity-app-key", app_key)
+                .header("accept", "application/json")
+                .header("content-type", "application/json")
+                .header_missing("finicity-app-token")
+                .json_body(body);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(serde_json::json!({ "token": token }));
+        })
+        .await
 }
 
 #[cfg(test)]

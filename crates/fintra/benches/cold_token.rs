@@ -11,7 +11,7 @@ use std::time::Instant;
 use fintra::connect_components::ConnectComponentsClient;
 use fintra::core::Client;
 use fintra::core::secret::SecretString;
-use fintra::finicity::{Credentials, FinicityClient};
+use fintra::finicity::{FinicityClient, FinicityCredentials};
 use fintra_sandbox::{Route, Sandbox};
 
 const CALLS: usize = 1_000;
@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sandbox = Sandbox::start().await?;
     let creds = sandbox.credentials();
     let finicity = FinicityClient::with_config(
-        Credentials::new(
+        FinicityCredentials::new(
             creds.finicity_partner_id,
             SecretString::from(creds.finicity_partner_secret),
             SecretString::from(creds.finicity_app_key),

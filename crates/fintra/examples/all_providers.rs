@@ -11,7 +11,7 @@ use fintra::connect_components::ConnectComponentsClient;
 use fintra::connect_components::models::CreateConfiguration;
 use fintra::core::Client;
 use fintra::core::secret::SecretString;
-// Two providers have a `Credentials` type: import the modules and write `finicity::Credentials`.
+// Each provider's types carry its name (`FinicityCredentials`, `SnapTradeCredentials`).
 use fintra::{finicity, snaptrade};
 
 /// The base URL in the environment variable `var`, else the local sandbox's listener for
@@ -25,19 +25,15 @@ async fn main() -> ExitCode {
     let Err(error) = run().await else {
         return ExitCode::SUCCESS;
     };
-    // Display says what failed, each source why (`{error:?}` shows every field).
-    let causes = std::iter::successors(std::error::Error::source(&error), |e| e.source());
-    eprintln!(
-        "error: {error}{}",
-        causes.map(|c| format!(": {c}")).collect::<String>()
-    );
+    // What failed, then each cause, on one line (`{error:?}` shows every field).
+    eprintln!("error: {}", error.report());
     ExitCode::FAILURE
 }
 
 async fn run() -> Result<(), fintra::Error> {
     // The sandbox's public demo credentials (`cargo run -p fintra-sandbox` prints them).
     let finicity = finicity::FinicityClient::with_config(
-        finicity::Credentials::new(
+        finicity::FinicityCredentials::new(
             "1234583871234",
             SecretString::from("aqJ5Ic4SEVx2IgDQ6oR4"),
             SecretString::from("fintra-sandbox-finicity-app-key"),
@@ -73,7 +69,7 @@ async fn run() -> Result<(), fintra::Error> {
     println!("App portal: magic link issued {access:?}"); // the link prints as [REDACTED]
 
     let snaptrade = snaptrade::SnapTradeClient::with_config(
-        snaptrade::Credentials::new(
+        snaptrade::SnapTradeCredentials::new(
             "PASSIVTEST",
             SecretString::from("UxrFb4cHdRWlmJKNuJjA6hoaN8uVa6jPGFVUl2UKHuKmurCnaU"),
         ),

@@ -14,7 +14,7 @@ use fintra::connect_components::models::{
 use fintra::connect_components::{ConnectComponentsClient, ReconnectionOutcome};
 use fintra::core::secret::{ExposeSecret, SecretString};
 use fintra::core::{Client, ClientBuilder, Jitter, RetryPolicy};
-use fintra::finicity::{Credentials, FinicityClient};
+use fintra::finicity::{FinicityClient, FinicityCredentials};
 use fintra::snaptrade::{self, LoginRequest, LoginResponse, RegisterUserRequest, SnapTradeClient};
 use fintra_sandbox::{
     FINICITY_MFA_INSTITUTION_LOGIN_ID, Fault, FaultKind, Provider, Route, Sandbox,
@@ -31,9 +31,9 @@ fn line(operation: &str, outcome: impl std::fmt::Display) {
 fn config(base_url: String) -> ClientBuilder {
     Client::builder().base_url(base_url).retry(
         RetryPolicy::default()
-            .max_attempts(3)
-            .initial_backoff(Duration::from_millis(20))
-            .jitter(Jitter::None),
+            .with_max_attempts(3)
+            .with_initial_backoff(Duration::from_millis(20))
+            .with_jitter(Jitter::None),
     )
 }
 
@@ -65,9 +65,9 @@ async fn main() -> Result {
     Ok(())
 }
 
-async fn finicity(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> Result {
+async fn finicity(sandbox: &Sandbox, creds: &fintra_sandbox::SandboxCredentials) -> Result {
     println!("Finicity — Authentication");
-    let credentials = Credentials::new(
+    let credentials = FinicityCredentials::new(
         creds.finicity_partner_id,
         SecretString::from(creds.finicity_partner_secret),
         SecretString::from(creds.finicity_app_key),
@@ -169,7 +169,7 @@ async fn finicity(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> Res
     Ok(())
 }
 
-async fn app_portal(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> Result {
+async fn app_portal(sandbox: &Sandbox, creds: &fintra_sandbox::SandboxCredentials) -> Result {
     println!("App portal — Authentication");
     let org = AppPortalClient::with_config(
         SecretString::from(creds.app_portal_token),
@@ -203,10 +203,10 @@ async fn app_portal(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> R
     Ok(())
 }
 
-async fn snaptrade(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> Result {
+async fn snaptrade(sandbox: &Sandbox, creds: &fintra_sandbox::SandboxCredentials) -> Result {
     println!("SnapTrade — Authentication (every request HMAC-signed)");
     let client = SnapTradeClient::with_config(
-        snaptrade::Credentials::new(
+        snaptrade::SnapTradeCredentials::new(
             creds.snaptrade_client_id,
             SecretString::from(creds.snaptrade_consumer_key),
         ),
@@ -282,7 +282,10 @@ fn truncate(text: &str, max: usize) -> &str {
 
 /// The Svix Authentication operations added since 2023: whoami, stream portal access, a
 /// poller-token rotation and the one-time-token exchange.
-async fn app_portal_current(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> Result {
+async fn app_portal_current(
+    sandbox: &Sandbox,
+    creds: &fintra_sandbox::SandboxCredentials,
+) -> Result {
     use fintra::app_portal::{OneTimeTokenIn, RotatePollerTokenIn, StreamPortalAccessIn};
 
     println!("App portal — current Authentication operations");
@@ -362,10 +365,13 @@ fn one_time_token(url: &str) -> Result<SecretString> {
 }
 
 /// SnapTrade at its current root URL, and `resetUserSecret`.
-async fn snaptrade_current(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> Result {
+async fn snaptrade_current(
+    sandbox: &Sandbox,
+    creds: &fintra_sandbox::SandboxCredentials,
+) -> Result {
     println!("SnapTrade — current API root and resetUserSecret");
     let client = SnapTradeClient::with_config(
-        snaptrade::Credentials::new(
+        snaptrade::SnapTradeCredentials::new(
             creds.snaptrade_client_id,
             SecretString::from(creds.snaptrade_consumer_key),
         ),
@@ -407,7 +413,7 @@ async fn snaptrade_current(sandbox: &Sandbox, creds: &fintra_sandbox::Credential
 
 /// One webhook of each kind, signed and sent by the sandbox to a receiver in this process,
 /// verified with the crates' verifiers.
-async fn webhooks(sandbox: &Sandbox, creds: &fintra_sandbox::Credentials) -> Result {
+async fn webhooks(sandbox: &Sandbox, creds: &fintra_sandbox::SandboxCredentials) -> Result {
     use fintra::app_portal::webhook::Webhook;
     use fintra::snaptrade::webhook::WebhookVerifier;
 

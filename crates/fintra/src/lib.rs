@@ -47,9 +47,9 @@
 //! # async fn run() -> Result<(), fintra::Error> {
 //! use fintra::core::Client;
 //! use fintra::core::secret::SecretString;
-//! use fintra::snaptrade::{Credentials, RegisterUserRequest, SnapTradeClient};
+//! use fintra::snaptrade::{RegisterUserRequest, SnapTradeClient, SnapTradeCredentials};
 //!
-//! let credentials = Credentials::new(
+//! let credentials = SnapTradeCredentials::new(
 //!     "PASSIVTEST",
 //!     SecretString::from("UxrFb4cHdRWlmJKNuJjA6hoaN8uVa6jPGFVUl2UKHuKmurCnaU"),
 //! );
@@ -62,27 +62,30 @@
 //!
 //! ## Using several providers in one file
 //!
-//! Some names exist in more than one provider: `Credentials` and `DEFAULT_BASE_URL` in
-//! `finicity` and `snaptrade`; `AccessToken` in `finicity::models` (the CreateToken response)
-//! and `core::auth` (the cached token); the modules `models` (`finicity`,
-//! `connect_components`) and `auth` (`finicity`, `core`). Importing two of them by name is
-//! error E0252 (with glob imports, E0659 "ambiguous" where one is used). Import the provider
-//! modules and qualify, or rename on import:
+//! The types a program names carry their provider's name (`finicity::FinicityCredentials`,
+//! `snaptrade::SnapTradeCredentials`, `finicity::models::FinicityAccessToken` beside
+//! `core::auth::AccessToken`), so glob imports of every provider compile together:
 //!
 //! ```
 //! # #[cfg(all(feature = "finicity", feature = "snaptrade"))]
 //! # fn f() {
-//! use fintra::{finicity, snaptrade};
-//! use fintra::snaptrade::Credentials as SnapTradeCredentials;
+//! use fintra::finicity::*;
+//! use fintra::snaptrade::*;
 //!
-//! let finicity = finicity::Credentials::new("PARTNER_ID", "SECRET".into(), "APP_KEY".into());
-//! let snaptrade: SnapTradeCredentials = snaptrade::Credentials::new("ID", "KEY".into());
+//! let finicity = FinicityCredentials::new("PARTNER_ID", "SECRET".into(), "APP_KEY".into());
+//! let snaptrade = SnapTradeCredentials::new("ID", "KEY".into());
 //! # let _ = (finicity, snaptrade);
 //! # }
 //! ```
 //!
+//! A few names remain shared; write them with their module (`fintra::snaptrade::DEFAULT_BASE_URL`):
+//! `DEFAULT_BASE_URL` (`finicity`, `app_portal`, `snaptrade`) and the modules `models`
+//! (`finicity`, `connect_components`), `webhook` (`app_portal`, `snaptrade`) and `auth`
+//! (`finicity`, `core`). Used unqualified after two glob imports, they are error E0659
+//! ("ambiguous"); imported by name from two providers, E0252.
+//!
 //! The repository's `examples/all_providers.rs` (also the README's first program) calls all
-//! four providers this way, and a test runs it against the sandbox. The `quickstart` example
+//! four providers, and a test runs it against the sandbox. The `quickstart` example
 //! runs every operation of every provider against the in-process sandbox:
 //! `cargo run --example quickstart`.
 

@@ -3,25 +3,22 @@
 //! uses unqualified would not compile (E0659 "ambiguous"), so a new collision in the names a
 //! user needs is caught here.
 //!
-//! Names that collide today and must be qualified (see the crate docs, "Using several
-//! providers in one file"): `Credentials` and `DEFAULT_BASE_URL` (`finicity`, `snaptrade`),
-//! the `models` modules (`finicity`, `connect_components`) and `auth` (`finicity`, `core`).
+//! The provider types carry their provider's name (`FinicityCredentials`,
+//! `SnapTradeCredentials`), so this file imports providers with globs only. Names still shared
+//! (`DEFAULT_BASE_URL`; the modules `models`, `webhook`, `auth`) are written with their path.
 
 #![allow(clippy::unwrap_used)]
 
 use std::time::SystemTime;
 
 use fintra::app_portal::*;
-use fintra::connect_components::models::{
-    CreateConfiguration, Language, LoginFormRequest, ServiceAgreement,
-};
+use fintra::connect_components::models::*;
 use fintra::connect_components::*;
-use fintra::core::Client;
-use fintra::core::secret::SecretString;
+use fintra::core::secret::*;
+use fintra::core::*;
 use fintra::finicity::*;
 use fintra::snaptrade::*;
-use fintra::{finicity, snaptrade};
-use fintra_sandbox::{Route, Sandbox};
+use fintra_sandbox::*;
 
 #[tokio::test]
 async fn every_provider_through_the_umbrella_in_one_scope() {
@@ -29,7 +26,7 @@ async fn every_provider_through_the_umbrella_in_one_scope() {
     let creds = sandbox.credentials();
 
     let finicity = FinicityClient::with_config(
-        finicity::Credentials::new(
+        FinicityCredentials::new(
             creds.finicity_partner_id,
             SecretString::from(creds.finicity_partner_secret),
             SecretString::from(creds.finicity_app_key),
@@ -37,7 +34,7 @@ async fn every_provider_through_the_umbrella_in_one_scope() {
         Client::builder().base_url(sandbox.finicity_url()),
     )
     .unwrap();
-    assert_ne!(finicity.base_url(), finicity::DEFAULT_BASE_URL);
+    assert_ne!(finicity.base_url(), fintra::finicity::DEFAULT_BASE_URL);
     let token = finicity.access_token().await.unwrap();
     assert!(token.refresh_at() > SystemTime::now());
 
@@ -70,14 +67,14 @@ async fn every_provider_through_the_umbrella_in_one_scope() {
     assert!(format!("{access:?}").contains("[REDACTED]"));
 
     let snaptrade = SnapTradeClient::with_config(
-        snaptrade::Credentials::new(
+        SnapTradeCredentials::new(
             creds.snaptrade_client_id,
             SecretString::from(creds.snaptrade_consumer_key),
         ),
         Client::builder().base_url(sandbox.snaptrade_url()),
     )
     .unwrap();
-    assert_ne!(snaptrade.base_url(), snaptrade::DEFAULT_BASE_URL);
+    assert_ne!(snaptrade.base_url(), fintra::snaptrade::DEFAULT_BASE_URL);
     let user: UserIdAndSecret = snaptrade
         .register_user(&RegisterUserRequest::new("all-providers"), None)
         .await

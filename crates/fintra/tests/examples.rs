@@ -113,7 +113,7 @@ fn assert_success(out: &Output) -> String {
         out.status,
         text(&out.stderr)
     );
-    let creds = fintra_sandbox::Credentials::DEMO;
+    let creds = fintra_sandbox::SandboxCredentials::DEMO;
     for secret in [
         creds.finicity_partner_secret,
         creds.finicity_app_key,

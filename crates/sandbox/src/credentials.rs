@@ -34,7 +34,7 @@ pub const SVIX_WEBHOOK_SECRET: &str = "whsec_ZmludHJhLXNhbmRib3gtd2ViaG9vay1rZXk
 /// constants of this crate): never use them anywhere but against a sandbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Credentials {
+pub struct SandboxCredentials {
     /// [`FINICITY_PARTNER_ID`].
     pub finicity_partner_id: &'static str,
     /// [`FINICITY_PARTNER_SECRET`] (the initial secret).
@@ -51,9 +51,9 @@ pub struct Credentials {
     pub svix_webhook_secret: &'static str,
 }
 
-impl Credentials {
+impl SandboxCredentials {
     /// The demo credentials.
-    pub const DEMO: Credentials = Credentials {
+    pub const DEMO: SandboxCredentials = SandboxCredentials {
         finicity_partner_id: FINICITY_PARTNER_ID,
         finicity_partner_secret: FINICITY_PARTNER_SECRET,
         finicity_app_key: FINICITY_APP_KEY,
@@ -64,7 +64,7 @@ impl Credentials {
     };
 }
 
-impl Default for Credentials {
+impl Default for SandboxCredentials {
     fn default() -> Self {
         Self::DEMO
     }

@@ -9,7 +9,7 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::credentials::Credentials;
+use crate::credentials::SandboxCredentials;
 use crate::faults::{Fault, Provider};
 use crate::server::{self, Listener};
 use crate::state::{Origins, Settings, Shared};
@@ -251,8 +251,8 @@ impl Sandbox {
     }
 
     /// The demo credentials the sandbox accepts.
-    pub fn credentials(&self) -> Credentials {
-        Credentials::DEMO
+    pub fn credentials(&self) -> SandboxCredentials {
+        SandboxCredentials::DEMO
     }
 
     /// Queues a fault for the next [`Fault::times`] matching requests.

@@ -12,16 +12,12 @@ use std::process::ExitCode;
 
 use fintra_core::Client;
 use fintra_core::secret::{ExposeSecret, SecretString};
-use fintra_snaptrade::{Credentials, LoginResponse, RegisterUserRequest, SnapTradeClient};
+use fintra_snaptrade::{LoginResponse, RegisterUserRequest, SnapTradeClient, SnapTradeCredentials};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     run().await.unwrap_or_else(|error| {
-        let causes = std::iter::successors(error.source(), |e| e.source());
-        eprintln!(
-            "error: {error}{}",
-            causes.map(|c| format!(": {c}")).collect::<String>()
-        );
+        eprintln!("error: {}", fintra_core::Report::new(&*error));
         ExitCode::FAILURE
     })
 }
@@ -39,8 +35,10 @@ async fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Ok(url) = std::env::var("FINTRA_SNAPTRADE_BASE_URL") {
         config = config.base_url(url);
     }
-    let client =
-        SnapTradeClient::with_config(Credentials::new(client_id, SecretString::from(key)), config)?;
+    let client = SnapTradeClient::with_config(
+        SnapTradeCredentials::new(client_id, SecretString::from(key)),
+        config,
+    )?;
     println!("SnapTrade at {}", client.base_url());
     let user_id = format!("fintra-example-{}", std::process::id());
     let user = client

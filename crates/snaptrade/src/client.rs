@@ -41,7 +41,7 @@ pub enum AuthMode {
 /// API credentials: the client id (sent in every query) and the consumer key (signs every
 /// request; never sent). `Debug` redacts the key.
 #[derive(Clone)]
-pub struct Credentials {
+pub struct SnapTradeCredentials {
     /// The client id, e.g. `PASSIVTEST`.
     pub client_id: String,
     /// The consumer key.
@@ -50,10 +50,10 @@ pub struct Credentials {
     pub mode: AuthMode,
 }
 
-impl Credentials {
+impl SnapTradeCredentials {
     /// Commercial (partner) credentials.
     pub fn new(client_id: impl Into<String>, consumer_key: SecretString) -> Self {
-        Credentials {
+        SnapTradeCredentials {
             client_id: client_id.into(),
             consumer_key,
             mode: AuthMode::Commercial,
@@ -62,16 +62,16 @@ impl Credentials {
 
     /// Personal API key credentials: the personal client id and consumer key.
     pub fn personal(client_id: impl Into<String>, consumer_key: SecretString) -> Self {
-        Credentials {
+        SnapTradeCredentials {
             mode: AuthMode::Personal,
             ..Self::new(client_id, consumer_key)
         }
     }
 }
 
-impl fmt::Debug for Credentials {
+impl fmt::Debug for SnapTradeCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
+        f.debug_struct("SnapTradeCredentials")
             .field("client_id", &self.client_id)
             .field("consumer_key", &REDACTED)
             .field("mode", &self.mode)
@@ -97,13 +97,16 @@ impl fmt::Debug for SnapTradeClient {
 
 impl SnapTradeClient {
     /// A client for [`DEFAULT_BASE_URL`].
-    pub fn new(credentials: Credentials) -> Result<Self, Error> {
+    pub fn new(credentials: SnapTradeCredentials) -> Result<Self, Error> {
         Self::with_config(credentials, ClientBuilder::new())
     }
 
     /// A client with the caller's settings (base URL, transport, retry policy, timeouts,
     /// clock; the clock supplies the signature timestamps).
-    pub fn with_config(credentials: Credentials, builder: ClientBuilder) -> Result<Self, Error> {
+    pub fn with_config(
+        credentials: SnapTradeCredentials,
+        builder: ClientBuilder,
+    ) -> Result<Self, Error> {
         if credentials.client_id.is_empty() {
             return Err(Error::config(
                 "the SnapTrade client id is empty; pass the client id shown with your API key \
@@ -161,7 +164,7 @@ impl SnapTradeClient {
             "/snapTrade/registerUser",
         )
         .json_bytes(canonical_body(body)?)
-        .idempotency(Idempotency::Unsafe)
+        .with_idempotency(Idempotency::Unsafe)
         .sensitive();
         self.client.send_json(op, &options).await
     }
@@ -187,7 +190,7 @@ impl SnapTradeClient {
     }
 
     /// `POST /snapTrade/login` with a personal API key: no `userId`/`userSecret` (SnapTrade
-    /// resolves the user from the key). Only for [`Credentials::personal`] clients.
+    /// resolves the user from the key). Only for [`SnapTradeCredentials::personal`] clients.
     pub async fn login_personal(
         &self,
         body: Option<&LoginRequest>,
@@ -196,7 +199,7 @@ impl SnapTradeClient {
         if self.mode != AuthMode::Personal {
             return Err(InvalidRequest::new(
                 "credentials",
-                "login_personal needs a personal API key (Credentials::personal); with a \
+                "login_personal needs a personal API key (SnapTradeCredentials::personal); with a \
                  commercial key call login with the user's id and secret",
             )
             .into());
@@ -256,7 +259,7 @@ impl SnapTradeClient {
             "/snapTrade/resetUserSecret",
         )
         .json_bytes(canonical_body(&body)?)
-        .idempotency(Idempotency::Unsafe)
+        .with_idempotency(Idempotency::Unsafe)
         .sensitive();
         self.client.send_json(op, &options).await
     }
@@ -285,7 +288,7 @@ impl SnapTradeClient {
             "/snapTrade/deleteUser",
         )
         .query("userId", user_id)
-        .idempotency(Idempotency::Unsafe);
+        .with_idempotency(Idempotency::Unsafe);
         self.client.send_json(op, &options).await
     }
 
@@ -364,7 +367,7 @@ fn canonical_body<T: Serialize + ?Sized>(body: &T) -> Result<Bytes, Error> {
 /// safe to repeat, so it is refused.
 fn options_without_key(options: Option<RequestOptions>) -> Result<RequestOptions, Error> {
     let options = options.unwrap_or_default();
-    if options.get_idempotency_key().is_some() {
+    if options.idempotency_key().is_some() {
         return Err(InvalidRequest::new(
             "idempotency_key",
             "SnapTrade does not support idempotency keys",

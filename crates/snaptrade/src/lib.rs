@@ -15,8 +15,8 @@
 //! The default base URL is [`DEFAULT_BASE_URL`] (`https://api.snaptrade.com`); the legacy
 //! `…/api/v1` prefix still works and is signed relative to the base URL.
 //!
-//! * **Credentials**: [`Credentials::new`] for a commercial (partner) key, or
-//!   [`Credentials::personal`] for a personal key, with which only
+//! * **Credentials**: [`SnapTradeCredentials::new`] for a commercial (partner) key, or
+//!   [`SnapTradeCredentials::personal`] for a personal key, with which only
 //!   [`SnapTradeClient::login_personal`] is available; the other operations are refused with
 //!   an [`InvalidRequest`](fintra_core::InvalidRequest) on the `credentials` field before
 //!   anything is sent.
@@ -40,9 +40,9 @@
 //! ```no_run
 //! # async fn run() -> Result<(), fintra_core::Error> {
 //! use fintra_core::secret::SecretString;
-//! use fintra_snaptrade::{Credentials, LoginResponse, RegisterUserRequest, SnapTradeClient};
+//! use fintra_snaptrade::{SnapTradeCredentials, LoginResponse, RegisterUserRequest, SnapTradeClient};
 //!
-//! let client = SnapTradeClient::new(Credentials::new(
+//! let client = SnapTradeClient::new(SnapTradeCredentials::new(
 //!     "PASSIVTEST",
 //!     SecretString::from("consumer-key"),
 //! ))?;
@@ -63,7 +63,7 @@ mod models;
 pub mod signing;
 pub mod webhook;
 
-pub use client::{AuthMode, Credentials, DEFAULT_BASE_URL, SnapTradeClient};
+pub use client::{AuthMode, DEFAULT_BASE_URL, SnapTradeClient, SnapTradeCredentials};
 pub use error::{RateLimitClassifier, SnapTradeError, SnapTradeErrorParser};
 pub use models::{
     ConnectionPortalVersion, ConnectionType, DeleteUserResponse, EncryptedMessageData,

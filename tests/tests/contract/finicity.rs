@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use fintra_contract_tests::{Spec, postman_requests};
 use fintra_core::Error;
 use fintra_core::secret::{ExposeSecret, SecretString};
-use fintra_finicity::{AuthFailure, Credentials, FinicityClient, FinicityErrorExt};
+use fintra_finicity::{AuthFailure, FinicityClient, FinicityCredentials, FinicityErrorExt};
 use serde_json::{Value, json};
 
 use crate::harness::{Canned, OpCase, Provider, builder, run};
@@ -18,7 +18,7 @@ use crate::harness::{Canned, OpCase, Provider, builder, run};
 pub fn client(transport: Arc<Canned>) -> FinicityClient {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let partner_id = format!("12345838{:05}", NEXT.fetch_add(1, Ordering::Relaxed));
-    let credentials = Credentials::new(
+    let credentials = FinicityCredentials::new(
         partner_id,
         SecretString::from("aqJ5Ic4SEVx2IgDQ6oR4"),
         SecretString::from("contract-app-key"),
@@ -82,7 +82,7 @@ pub fn provider() -> Provider<FinicityClient> {
         check_error,
         postman: postman("/Authentication"),
         // The Postman "Create Access Token" 200 example is `{}`: no `token`, which the spec
-        // requires, so it cannot decode into an `AccessToken`.
+        // requires, so it cannot decode into a `FinicityAccessToken`.
         undecodable: &[(
             "postman \"Create Access Token\" / \"The access token was successfully created\"",
             200,

@@ -8,8 +8,8 @@ use fintra_contract_tests::Spec;
 use fintra_core::Error;
 use fintra_core::secret::{ExposeSecret, SecretString};
 use fintra_snaptrade::{
-    ConnectionPortalVersion, ConnectionType, Credentials, LoginRequest, LoginResponse,
-    RegisterUserRequest, SnapTradeClient, SnapTradeError,
+    ConnectionPortalVersion, ConnectionType, LoginRequest, LoginResponse, RegisterUserRequest,
+    SnapTradeClient, SnapTradeCredentials, SnapTradeError,
 };
 use serde_json::{Value, json};
 
@@ -19,7 +19,7 @@ const USER_ID: &str = "snaptrade-user-123";
 
 fn client(transport: Arc<Canned>) -> SnapTradeClient {
     SnapTradeClient::with_config(
-        Credentials::new("PASSIVTEST", SecretString::from("contract-consumer-key")),
+        SnapTradeCredentials::new("PASSIVTEST", SecretString::from("contract-consumer-key")),
         builder(transport),
     )
     .expect("valid SnapTrade client")

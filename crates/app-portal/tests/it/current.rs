@@ -271,7 +271,7 @@ async fn exchange_one_time_token() {
 #[tokio::test]
 async fn request_id_is_kept_and_retries_are_counted() {
     let server = MockServer::start_async().await;
-    let script = Script::new(&[
+    let script = Script::new([
         (
             500,
             r#"{"code":"server_error","detail":"Internal Server Error"}"#,

@@ -11,14 +11,14 @@ mod secrets;
 mod webhook;
 mod webhook_props;
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use fintra_app_portal::AppPortalClient;
 use fintra_core::ClientBuilder;
 use fintra_core::secret::SecretString;
+pub use fintra_core::test_util::Script;
 use fintra_core::test_util::VirtualTime;
-use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
+use httpmock::{HttpMockRequest, MockServer};
 
 /// A token with the EU suffix (the base URL is overridden in every test).
 pub const TOKEN: &str = "testsk_kV3ts5tKPNJN4Dl25cMTfUNdmabxbX0O.eu";
@@ -40,42 +40,6 @@ pub fn client(server: &MockServer) -> (AppPortalClient, Arc<VirtualTime>) {
     let client =
         AppPortalClient::with_config(SecretString::from(TOKEN), builder(server, &time)).unwrap();
     (client, time)
-}
-
-/// Replies with canned `(status, body)` answers in order and records every request.
-#[derive(Default)]
-pub struct Script {
-    replies: Mutex<VecDeque<(u16, String)>>,
-    seen: Mutex<Vec<HttpMockRequest>>,
-}
-
-impl Script {
-    /// A script answering with `replies` in order.
-    pub fn new(replies: &[(u16, &str)]) -> Arc<Self> {
-        Arc::new(Script {
-            replies: Mutex::new(replies.iter().map(|(s, b)| (*s, b.to_string())).collect()),
-            seen: Mutex::default(),
-        })
-    }
-    /// Records `req` and answers with the next reply (599 when none is left).
-    pub fn respond(&self, req: &HttpMockRequest) -> HttpMockResponse {
-        self.seen.lock().unwrap().push(req.clone());
-        let (status, body) = self
-            .replies
-            .lock()
-            .unwrap()
-            .pop_front()
-            .unwrap_or((599, "script exhausted".into()));
-        HttpMockResponse::builder()
-            .status(status)
-            .header("content-type", "application/json")
-            .body(body)
-            .build()
-    }
-    /// Every request received so far.
-    pub fn seen(&self) -> Vec<HttpMockRequest> {
-        self.seen.lock().unwrap().clone()
-    }
 }
 
 /// The value of header `name` of a recorded request.

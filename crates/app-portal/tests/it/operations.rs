@@ -216,8 +216,8 @@ async fn callers_key_is_sent_as_is() {
         })
         .await;
     let (client, _) = client(&server);
-    let opts =
-        RequestOptions::new().idempotency_key(IdempotencyKey::new("logout-2024-05-08").unwrap());
+    let opts = RequestOptions::new()
+        .with_idempotency_key(IdempotencyKey::new("logout-2024-05-08").unwrap());
     client.logout(Some(opts)).await.unwrap();
     mock.assert_calls_async(1).await;
 }
@@ -225,7 +225,7 @@ async fn callers_key_is_sent_as_is() {
 #[tokio::test]
 async fn each_call_gets_its_own_auto_key() {
     let server = MockServer::start_async().await;
-    let script = crate::Script::new(&[(204, ""), (204, "")]);
+    let script = crate::Script::new([(204, ""), (204, "")]);
     let s = script.clone();
     server
         .mock_async(move |when, then| {

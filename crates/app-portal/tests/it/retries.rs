@@ -14,7 +14,7 @@ use crate::{ACCESS_OUT, APP_ID, Script, client, header, is_auto_key};
 #[tokio::test]
 async fn auto_key_is_the_same_on_every_retry_of_5xx_and_429() {
     let server = MockServer::start_async().await;
-    let script = Script::new(&[
+    let script = Script::new([
         (
             500,
             r#"{"code":"server_error","detail":"Internal Server Error"}"#,
@@ -56,7 +56,7 @@ async fn auto_key_is_the_same_on_every_retry_of_5xx_and_429() {
 #[tokio::test]
 async fn callers_key_is_never_overridden_and_is_reused_on_retries() {
     let server = MockServer::start_async().await;
-    let script = Script::new(&[
+    let script = Script::new([
         (503, r#"{"code":"server_error","detail":"unavailable"}"#),
         (204, ""),
     ]);
@@ -69,7 +69,8 @@ async fn callers_key_is_never_overridden_and_is_reused_on_retries() {
         })
         .await;
     let (client, _) = client(&server);
-    let opts = RequestOptions::new().idempotency_key(IdempotencyKey::new("expire-app-42").unwrap());
+    let opts =
+        RequestOptions::new().with_idempotency_key(IdempotencyKey::new("expire-app-42").unwrap());
     client
         .expire_all(
             APP_ID,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use fintra_core::test_util::VirtualTime;
 use fintra_core::{Error, Operation, RequestOptions};
 use fintra_finicity::auth::RedisStore;
-use fintra_finicity::{Credentials, FinicityClient};
+use fintra_finicity::{FinicityClient, FinicityCredentials};
 use fintra_sandbox::Sandbox;
 
 /// The token-protected call every fleet test and bench makes: Connect Components'
@@ -32,16 +32,16 @@ pub fn worker_config(base_url: &str) -> fintra_core::ClientBuilder {
         .timeout(std::time::Duration::from_secs(30))
         .retry(
             fintra_core::retry::RetryPolicy::default()
-                .max_attempts(10)
-                .initial_backoff(std::time::Duration::from_millis(20))
-                .max_backoff(std::time::Duration::from_millis(100)),
+                .with_max_attempts(10)
+                .with_initial_backoff(std::time::Duration::from_millis(20))
+                .with_max_backoff(std::time::Duration::from_millis(100)),
         )
 }
 
 /// The sandbox's demo Finicity credentials.
-pub fn sandbox_credentials(sandbox: &Sandbox) -> Credentials {
+pub fn sandbox_credentials(sandbox: &Sandbox) -> FinicityCredentials {
     let creds = sandbox.credentials();
-    Credentials::new(
+    FinicityCredentials::new(
         creds.finicity_partner_id,
         creds.finicity_partner_secret.into(),
         creds.finicity_app_key.into(),

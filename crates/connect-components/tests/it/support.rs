@@ -7,9 +7,8 @@ use fintra_connect_components::models::{
     Language, LoginFormRequest, OauthUrlRequest, ServiceAgreement,
 };
 use fintra_core::test_util::VirtualTime;
-use fintra_finicity::{Credentials, FinicityClient, TokenSettings};
+use fintra_finicity::{FinicityClient, FinicityCredentials, TokenSettings};
 use httpmock::{Mock, MockServer};
-use serde_json::json;
 
 use crate::fixtures::*;
 
@@ -23,6 +22,14 @@ pub struct Setup {
     pub components: ConnectComponentsClient,
 }
 
+pub fn credentials() -> FinicityCredentials {
+    FinicityCredentials::new(
+        "1234583871234",
+        "aqJ5Ic4SEVx2IgDQ6oR4".into(),
+        APP_KEY.into(),
+    )
+}
+
 pub fn setup(server: &MockServer) -> Setup {
     setup_with(server, TokenSettings::default())
 }
@@ -30,12 +37,7 @@ pub fn setup(server: &MockServer) -> Setup {
 pub fn setup_with(server: &MockServer, settings: TokenSettings) -> Setup {
     let time = Arc::new(VirtualTime::default());
     let config = fintra_core::test_util::virtual_builder(server.base_url(), &time);
-    let credentials = Credentials::new(
-        "1234583871234",
-        "aqJ5Ic4SEVx2IgDQ6oR4".into(),
-        APP_KEY.into(),
-    );
-    let finicity = FinicityClient::with_settings(credentials, config, settings).unwrap();
+    let finicity = FinicityClient::with_settings(credentials(), config, settings).unwrap();
     let components = ConnectComponentsClient::new(&finicity);
     Setup {
         time,
@@ -44,18 +46,9 @@ pub fn setup_with(server: &MockServer, settings: TokenSettings) -> Setup {
     }
 }
 
-/// CreateToken answering `token`, requiring the app key and no app token.
+/// CreateToken for the setup's credentials, answering `token`.
 pub async fn token_mock<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
-    let token = token.to_owned();
-    server
-        .mock_async(move |when, then| {
-            when.method("POST")
-                .path(AUTH_PATH)
-                .header("finicity-app-key", APP_KEY)
-                .header_missing("finicity-app-token");
-            then.status(200).json_body(json!({ "token": token }));
-        })
-        .await
+    fintra_finicity::test_util::token_mock(server, &credentials(), token).await
 }
 
 pub fn agreement() -> ServiceAgreement {

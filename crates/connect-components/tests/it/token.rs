@@ -113,7 +113,7 @@ async fn lockout_guard_stops_create_token_and_the_call_is_not_sent() {
         })
         .await;
     let list = list_mock(&server, TOKEN).await;
-    let s = setup_with(&server, TokenSettings::default().lockout_threshold(2));
+    let s = setup_with(&server, TokenSettings::default().with_lockout_threshold(2));
     let mut kinds = Vec::new();
     for _ in 0..4 {
         match s.components.list_configurations(None).await.unwrap_err() {

@@ -29,7 +29,7 @@ use crate::transport::{
 ///     .base_url("https://api.example.com/v1/")
 ///     .user_agent("my-crate/1.0")
 ///     .attempt_timeout(Duration::from_secs(10))
-///     .retry(RetryPolicy::default().max_attempts(4))
+///     .retry(RetryPolicy::default().with_max_attempts(4))
 ///     .build()
 ///     .unwrap();
 /// ```
@@ -258,11 +258,6 @@ impl ClientBuilder {
     pub fn sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
         self.settings.sleep = sleep;
         self
-    }
-
-    /// The clock this builder will use.
-    pub fn get_clock(&self) -> Arc<dyn Clock> {
-        self.settings.clock.clone()
     }
 
     /// Largest response body read (default 10 MiB); a larger one fails with

@@ -16,6 +16,7 @@ use super::response::Response;
 use crate::auth::{Rejection, SignContext};
 use crate::deadline::{Elapsed, within};
 use crate::deprecation::Deprecation;
+use crate::echo::SentValues;
 use crate::error::{ApiError, Error, TransportError, TransportErrorKind};
 use crate::operation::{Idempotency, Operation, RequestOptions};
 use crate::retry::{AttemptOutcome, ClassifyContext, RetryDecision, default_decision, never_sent};
@@ -237,7 +238,7 @@ impl Client {
                             return Err(err);
                         };
                         retries += 1;
-                        if retries >= policy.get_max_attempts() {
+                        if retries >= policy.max_attempts() {
                             return give_up(err, "no attempts left");
                         }
                         let Some(delay) = policy.delay(retries, after) else {
@@ -246,7 +247,7 @@ impl Client {
                                 "the server asks to wait longer than the policy's max_retry_after",
                             );
                         };
-                        if let Some(budget) = policy.get_max_elapsed()
+                        if let Some(budget) = policy.max_elapsed()
                             && elapsed(started, inner.settings.clock.now()).saturating_add(delay)
                                 > budget
                         {
@@ -293,6 +294,9 @@ impl Client {
             } else {
                 request.extensions().clone()
             };
+            // A sensitive attempt keeps handles on what it sends, to scrub an echo of them
+            // from its error (refcounted clones; parsed only if the answer is an error).
+            let sent_values = op.sensitive.then(|| SentValues::capture(&request));
             let limit = options.attempt_timeout.or(inner.settings.attempt_timeout);
             // Queue for a slot; the semaphore is never closed, so this cannot fail.
             let slot = match inner.in_flight.try_acquire() {
@@ -390,7 +394,7 @@ impl Client {
                 .settings
                 .error_parser
                 .parse(parts.status, &parts.headers, &body);
-            let error = ApiError {
+            let mut error = ApiError {
                 operation: op.id,
                 status: parts.status,
                 code: details.code,
@@ -404,6 +408,9 @@ impl Client {
                 attempts: attempt,
                 deprecation,
             };
+            if let Some(sent) = &sent_values {
+                error.scrub_echoes(sent);
+            }
             Ok(Attempt::Failed(error.into(), decision))
         }
     }

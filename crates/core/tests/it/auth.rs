@@ -376,7 +376,7 @@ async fn a_caller_builder_that_follows_redirects_still_sends_nothing_to_another_
 
     let op = Operation::post("CreateToken", "/token")
         .json_bytes(&br#"{"partnerSecret":"s3cret-body"}"#[..])
-        .idempotency(Idempotency::Safe);
+        .with_idempotency(Idempotency::Safe);
     let err = client
         .execute(op, &RequestOptions::new())
         .await

@@ -229,8 +229,8 @@ async fn an_html_5xx_page() {
     let client = builder(&server)
         .retry(
             crate::support::policy()
-                .max_attempts(2)
-                .initial_backoff(Duration::ZERO),
+                .with_max_attempts(2)
+                .with_initial_backoff(Duration::ZERO),
         )
         .build()
         .unwrap();
@@ -295,7 +295,7 @@ async fn garbage_negative_huge_and_past_retry_after_values() {
         let server = RawServer::always(raw).await;
         let time = Arc::new(VirtualTime::default());
         let client = builder(&server)
-            .retry(crate::support::policy().max_attempts(2))
+            .retry(crate::support::policy().with_max_attempts(2))
             .clock(time.clone())
             .sleep(time.clone())
             .build()

@@ -139,7 +139,7 @@ async fn a_sensitive_operation_error_body_is_never_printed() {
         "Authentication_registerSnapTradeUser",
         "/snapTrade/registerUser",
     )
-    .idempotency(fintra_core::Idempotency::Safe)
+    .with_idempotency(fintra_core::Idempotency::Safe)
     .sensitive();
     let err = client
         .execute(op, &RequestOptions::new())

@@ -108,7 +108,7 @@ async fn post_with_key_is_retried_with_the_same_key() {
     let client = builder(&server.base_url(), &time).build().unwrap();
 
     let op = Operation::post("CreatePayment", "/payments").json_bytes("{}");
-    let opts = RequestOptions::new().idempotency_key(IdempotencyKey::new("order-42").unwrap());
+    let opts = RequestOptions::new().with_idempotency_key(IdempotencyKey::new("order-42").unwrap());
     client.execute(op, &opts).await.unwrap_err();
 
     mock.assert_calls_async(3).await;
@@ -134,7 +134,7 @@ async fn put_is_unsafe_by_default_but_an_operation_can_declare_it_safe() {
 
     client
         .execute(
-            Operation::put("Rotate", "/secret").idempotency(Idempotency::Safe),
+            Operation::put("Rotate", "/secret").with_idempotency(Idempotency::Safe),
             &RequestOptions::new(),
         )
         .await
@@ -153,7 +153,7 @@ async fn retry_after_seconds_is_waited_exactly() {
         .await;
     let time = Arc::new(VirtualTime::default());
     let client = builder(&server.base_url(), &time)
-        .retry(policy().max_attempts(2))
+        .retry(policy().with_max_attempts(2))
         .build()
         .unwrap();
 
@@ -188,7 +188,7 @@ async fn retry_after_http_date_is_relative_to_the_clock() {
         })
         .await;
     let client = builder(&server.base_url(), &time)
-        .retry(policy().max_attempts(2))
+        .retry(policy().with_max_attempts(2))
         .build()
         .unwrap();
 
@@ -248,7 +248,7 @@ async fn per_request_policy_overrides_the_client_policy() {
         .unwrap_err();
     mock.assert_calls_async(1).await;
 
-    let opts = RequestOptions::new().retry(policy().max_attempts(5));
+    let opts = RequestOptions::new().retry(policy().with_max_attempts(5));
     client
         .execute(Operation::get("ListItems", "/items"), &opts)
         .await
@@ -269,8 +269,8 @@ async fn time_budget_stops_retries() {
     let client = builder(&server.base_url(), &time)
         .retry(
             policy()
-                .max_attempts(10)
-                .max_elapsed(Some(Duration::from_millis(350))),
+                .with_max_attempts(10)
+                .with_max_elapsed(Some(Duration::from_millis(350))),
         )
         .build()
         .unwrap();
@@ -452,9 +452,9 @@ fn huge_retry_after_client(
         .transport(mock.clone())
         .retry(
             policy()
-                .initial_backoff(Duration::from_secs(1))
-                .max_retry_after(Duration::MAX)
-                .max_elapsed(max_elapsed),
+                .with_initial_backoff(Duration::from_secs(1))
+                .with_max_retry_after(Duration::MAX)
+                .with_max_elapsed(max_elapsed),
         )
         .build()
         .unwrap();
@@ -493,8 +493,8 @@ async fn a_huge_retry_after_after_a_second_saturates_instead_of_panicking() {
 #[test]
 fn full_jitter_of_a_maximal_backoff_does_not_panic() {
     let p = RetryPolicy::default()
-        .initial_backoff(Duration::MAX)
-        .max_backoff(Duration::MAX);
+        .with_initial_backoff(Duration::MAX)
+        .with_max_backoff(Duration::MAX);
     for retry in [1, 2, 40, u32::MAX] {
         assert!(p.backoff(retry) <= Duration::MAX);
     }

@@ -122,7 +122,7 @@ fn hanging_client(time: &Arc<VirtualTime>, hangs: usize) -> (Client, Arc<MockTra
 async fn per_attempt_timeout_is_on_the_injected_clock_and_a_get_is_retried() {
     let time = Arc::new(VirtualTime::default());
     let (client, mock) = hanging_client(&time, 2);
-    let opts = RequestOptions::new().retry(crate::support::policy().max_attempts(2));
+    let opts = RequestOptions::new().retry(crate::support::policy().with_max_attempts(2));
     let call =
         tokio::spawn(async move { client.execute(Operation::get("Slow", "/slow"), &opts).await });
 
@@ -168,7 +168,7 @@ async fn overall_timeout_bounds_the_whole_call_on_the_injected_clock() {
     let client = builder("https://api.test", &time)
         .transport(mock.clone())
         .timeout(Duration::from_secs(1))
-        .retry(crate::support::policy().max_attempts(10))
+        .retry(crate::support::policy().with_max_attempts(10))
         .build()
         .unwrap();
     let err = client

@@ -431,7 +431,7 @@ impl FinicityAuth {
                     immediate,
                 })?
                 .sensitive()
-                .idempotency(Idempotency::Unsafe)
+                .with_idempotency(Idempotency::Unsafe)
         };
         match inner.client.send_empty(op, options).await {
             Ok(()) => {
@@ -502,16 +502,16 @@ impl Inner {
     fn token_from(&self, stored: &StoredToken) -> Option<CachedToken> {
         let header = sensitive_header_value(APP_TOKEN_HEADER.as_str(), &stored.value).ok()?;
         let s = &self.settings;
-        let refresh_at = stored.issued_at + s.get_refresh_after();
+        let refresh_at = stored.issued_at + s.refresh_after();
         Some(CachedToken {
             value: stored.value.clone(),
             header,
             issued_at: stored.issued_at,
             refresh_ahead_at: refresh_at
-                .checked_sub(s.get_refresh_ahead())
+                .checked_sub(s.refresh_ahead())
                 .unwrap_or(stored.issued_at),
             refresh_at,
-            expires_at: stored.issued_at + s.get_max_age(),
+            expires_at: stored.issued_at + s.max_age(),
             generation: stored.generation,
         })
     }
@@ -561,7 +561,7 @@ impl Inner {
         let store = &self.shared.store;
         let local = self.shared.cached();
         let still_valid = |now: SystemTime| local.clone().filter(|t| now < t.expires_at);
-        let lock_ttl = self.settings.get_lock_ttl();
+        let lock_ttl = self.settings.lock_ttl();
         let owner = uuid::Uuid::new_v4().to_string();
         // Waiting for another refresher is measured on the monotonic clock: it is real I/O.
         let deadline = std::time::Instant::now() + lock_ttl;
@@ -659,7 +659,7 @@ impl Inner {
         let generation = match self
             .shared
             .store
-            .put_token(owner, &value, issued_at, self.settings.get_max_age())
+            .put_token(owner, &value, issued_at, self.settings.max_age())
             .await
         {
             Ok(Some(generation)) => generation,
@@ -685,7 +685,7 @@ impl Inner {
                 what: "HTTP 200 with a token that is not a valid header value".to_owned(),
                 url: self.url.clone(),
                 failures: 0,
-                budget: self.settings.get_lockout_threshold(),
+                budget: self.settings.lockout_threshold(),
                 source: None,
             })?;
         self.shared.set_cached(Some(token.clone()));
@@ -731,7 +731,7 @@ impl Inner {
     }
 
     async fn take_slot(&self, backoff: bool) -> Result<Slot, AuthFailure> {
-        let budget = self.settings.get_lockout_threshold();
+        let budget = self.settings.lockout_threshold();
         let store = &self.shared.store;
         let decision = store
             .take_slot(
@@ -776,7 +776,7 @@ impl Inner {
                     partner_id: &self.partner_id,
                     partner_secret: secret.expose_secret(),
                 })
-                .map(|op| op.sensitive().idempotency(Idempotency::Unsafe))
+                .map(|op| op.sensitive().with_idempotency(Idempotency::Unsafe))
         };
         let op = match op {
             Ok(op) => op,
@@ -800,7 +800,7 @@ impl Inner {
                         .to_owned(),
                     url: self.url.clone(),
                     failures: record.used().max(1),
-                    budget: self.settings.get_lockout_threshold(),
+                    budget: self.settings.lockout_threshold(),
                     source: None,
                 })
             }
@@ -810,7 +810,7 @@ impl Inner {
 
     /// Settles `slot` for a failed authentication call and builds the failure.
     async fn failed(&self, slot: Slot, err: Error) -> AuthFailure {
-        let budget = self.settings.get_lockout_threshold();
+        let budget = self.settings.lockout_threshold();
         let store = self.shared.store.clone();
         let counted = |record: Result<BudgetRecord, StoreError>| match record {
             Ok(r) => r.used(),

@@ -159,10 +159,10 @@ fn from_millis(ms: u64) -> SystemTime {
 /// ```no_run
 /// # async fn run() -> Result<(), fintra_core::Error> {
 /// use std::sync::Arc;
-/// use fintra_finicity::{Credentials, FinicityClient};
+/// use fintra_finicity::{FinicityCredentials, FinicityClient};
 /// use fintra_finicity::auth::RedisStore;
 ///
-/// let credentials = Credentials::from_env().expect("FINICITY_* set");
+/// let credentials = FinicityCredentials::from_env().expect("FINICITY_* set");
 /// let store = RedisStore::connect("redis://127.0.0.1:6379", &credentials).await?;
 /// let finicity = FinicityClient::builder(credentials).store(Arc::new(store)).build()?;
 /// # let _ = finicity; Ok(()) }
@@ -202,7 +202,7 @@ impl RedisStore {
     /// in the background after a failure.
     pub async fn connect(
         url: &str,
-        credentials: &crate::Credentials,
+        credentials: &crate::FinicityCredentials,
     ) -> Result<Self, fintra_core::Error> {
         let shown = display_url(url);
         let fail = |e: redis::RedisError| {

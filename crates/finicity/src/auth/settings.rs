@@ -18,9 +18,9 @@ pub const MAX_LOCKOUT_THRESHOLD: u32 = 4;
 /// use std::time::Duration;
 /// use fintra_finicity::TokenSettings;
 /// let settings = TokenSettings::default()
-///     .refresh_after(Duration::from_secs(60 * 60))
-///     .lockout_threshold(2);
-/// assert_eq!(settings.get_lockout_threshold(), 2);
+///     .with_refresh_after(Duration::from_secs(60 * 60))
+///     .with_lockout_threshold(2);
+/// assert_eq!(settings.lockout_threshold(), 2);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenSettings {
@@ -52,52 +52,52 @@ impl Default for TokenSettings {
 
 impl TokenSettings {
     /// Replace the token once it is this old (default 90 minutes).
-    pub fn refresh_after(mut self, age: Duration) -> Self {
+    pub fn with_refresh_after(mut self, age: Duration) -> Self {
         self.refresh_after = age;
         self
     }
     /// Never use a token this old, even when a refresh fails (default 115 minutes; at most
     /// two hours).
-    pub fn max_age(mut self, age: Duration) -> Self {
+    pub fn with_max_age(mut self, age: Duration) -> Self {
         self.max_age = age;
         self
     }
     /// The lockout budget: attempts that may have been failed logins after which
     /// CreateToken and ModifyPartnerSecret are no longer sent (default 3; 1 to 4, Finicity
     /// locks the account at 5).
-    pub fn lockout_threshold(mut self, failures: u32) -> Self {
+    pub fn with_lockout_threshold(mut self, failures: u32) -> Self {
         self.lockout_threshold = failures;
         self
     }
     /// How long before [`TokenSettings::refresh_after`] a background refresh starts (default
     /// 15 minutes), so that no call waits for CreateToken in steady state.
-    pub fn refresh_ahead(mut self, ahead: Duration) -> Self {
+    pub fn with_refresh_ahead(mut self, ahead: Duration) -> Self {
         self.refresh_ahead = ahead;
         self
     }
     /// The wait after a failed refresh before the next one is attempted (default 1 s,
     /// doubled after each further failure). Callers in that window get the last failure.
-    pub fn failure_backoff(mut self, base: Duration) -> Self {
+    pub fn with_failure_backoff(mut self, base: Duration) -> Self {
         self.failure_backoff = base;
         self
     }
     /// The longest backoff after repeated failed refreshes (default 60 s).
-    pub fn max_failure_backoff(mut self, max: Duration) -> Self {
+    pub fn with_max_failure_backoff(mut self, max: Duration) -> Self {
         self.max_failure_backoff = max;
         self
     }
     /// How long the refresh lock is held at most (default 60 s) before another refresher
     /// (in this process or, with a shared store, another one) may take over.
-    pub fn lock_ttl(mut self, ttl: Duration) -> Self {
+    pub fn with_lock_ttl(mut self, ttl: Duration) -> Self {
         self.lock_ttl = ttl;
         self
     }
     /// The refresh-ahead margin.
-    pub fn get_refresh_ahead(&self) -> Duration {
+    pub fn refresh_ahead(&self) -> Duration {
         self.refresh_ahead
     }
     /// The lock TTL.
-    pub fn get_lock_ttl(&self) -> Duration {
+    pub fn lock_ttl(&self) -> Duration {
         self.lock_ttl
     }
     /// The backoff after a failed refresh.
@@ -108,15 +108,15 @@ impl TokenSettings {
         }
     }
     /// The refresh age.
-    pub fn get_refresh_after(&self) -> Duration {
+    pub fn refresh_after(&self) -> Duration {
         self.refresh_after
     }
     /// The maximum age.
-    pub fn get_max_age(&self) -> Duration {
+    pub fn max_age(&self) -> Duration {
         self.max_age
     }
     /// The lockout threshold.
-    pub fn get_lockout_threshold(&self) -> u32 {
+    pub fn lockout_threshold(&self) -> u32 {
         self.lockout_threshold
     }
 
@@ -154,43 +154,43 @@ mod tests {
         let hour = Duration::from_secs(3600);
         assert!(
             TokenSettings::default()
-                .refresh_after(Duration::ZERO)
+                .with_refresh_after(Duration::ZERO)
                 .validate()
                 .is_err()
         );
         assert!(
             TokenSettings::default()
-                .refresh_after(2 * hour)
+                .with_refresh_after(2 * hour)
                 .validate()
                 .is_err()
         );
         assert!(
             TokenSettings::default()
-                .max_age(3 * hour)
+                .with_max_age(3 * hour)
                 .validate()
                 .is_err()
         );
         assert!(
             TokenSettings::default()
-                .max_age(2 * hour)
+                .with_max_age(2 * hour)
                 .validate()
                 .is_ok()
         );
         assert!(
             TokenSettings::default()
-                .lockout_threshold(0)
+                .with_lockout_threshold(0)
                 .validate()
                 .is_err()
         );
         assert!(
             TokenSettings::default()
-                .lockout_threshold(5)
+                .with_lockout_threshold(5)
                 .validate()
                 .is_err()
         );
         assert!(
             TokenSettings::default()
-                .lockout_threshold(4)
+                .with_lockout_threshold(4)
                 .validate()
                 .is_ok()
         );

@@ -37,7 +37,7 @@ impl EnvSecretSource {
 
 impl Default for EnvSecretSource {
     fn default() -> Self {
-        Self::new(crate::Credentials::ENV_PARTNER_SECRET)
+        Self::new(crate::FinicityCredentials::ENV_PARTNER_SECRET)
     }
 }
 

@@ -14,8 +14,12 @@ use crate::support::*;
 
 const INVALID: &str = r#"{"code":"10001","message":"Invalid credentials"}"#;
 
-fn wrong_secret() -> fintra_finicity::Credentials {
-    fintra_finicity::Credentials::new(PARTNER_ID, "wrong-Secret-1234".into(), APP_KEY.into())
+fn wrong_secret() -> fintra_finicity::FinicityCredentials {
+    fintra_finicity::FinicityCredentials::new(
+        PARTNER_ID,
+        "wrong-Secret-1234".into(),
+        APP_KEY.into(),
+    )
 }
 
 async fn slow_401<'a>(server: &'a MockServer, delay: Duration) -> httpmock::Mock<'a> {
@@ -191,12 +195,16 @@ async fn a_different_partner_or_host_has_its_own_budget() {
     let time = Arc::new(VirtualTime::default());
     auth_error_mock(&server, 401, INVALID).await;
     auth_error_mock(&other, 401, INVALID).await;
-    let settings = TokenSettings::default().lockout_threshold(1);
+    let settings = TokenSettings::default().with_lockout_threshold(1);
     let a =
         FinicityClient::with_settings(wrong_secret(), config(&server, &time), settings).unwrap();
     let b = FinicityClient::with_settings(wrong_secret(), config(&other, &time), settings).unwrap();
     let c = FinicityClient::with_settings(
-        fintra_finicity::Credentials::new("999", "wrong-Secret-1234".into(), APP_KEY.into()),
+        fintra_finicity::FinicityCredentials::new(
+            "999",
+            "wrong-Secret-1234".into(),
+            APP_KEY.into(),
+        ),
         config(&server, &time),
         settings,
     )

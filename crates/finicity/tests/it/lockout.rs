@@ -94,7 +94,7 @@ async fn the_budget_is_configurable_and_a_success_resets_it() {
     let finicity = client_with(
         &server,
         &time,
-        TokenSettings::default().lockout_threshold(2),
+        TokenSettings::default().with_lockout_threshold(2),
     );
 
     let err = finicity.create_token(None).await.unwrap_err();
@@ -160,7 +160,7 @@ async fn modify_partner_secret_failures_spend_the_same_budget() {
     let finicity = client_with(
         &server,
         &time,
-        TokenSettings::default().lockout_threshold(1),
+        TokenSettings::default().with_lockout_threshold(1),
     );
     let err = finicity
         .modify_partner_secret("OrU7tjiA3tIspCgb85xV".into(), None, None)
@@ -185,7 +185,7 @@ async fn a_bad_request_with_a_finicity_code_counts() {
     let finicity = client_with(
         &server,
         &time,
-        TokenSettings::default().lockout_threshold(1),
+        TokenSettings::default().with_lockout_threshold(1),
     );
     let err = finicity.create_token(None).await.unwrap_err();
     assert_eq!(err.kind(), AuthErrorKind::CredentialsRejected);
@@ -202,7 +202,7 @@ async fn a_403_counts_as_well() {
     let finicity = client_with(
         &server,
         &time,
-        TokenSettings::default().lockout_threshold(1),
+        TokenSettings::default().with_lockout_threshold(1),
     );
     assert_eq!(
         finicity.create_token(None).await.unwrap_err().kind(),
@@ -230,7 +230,7 @@ async fn a_404_without_a_finicity_body_is_a_wrong_base_url_and_spends_nothing() 
     let finicity = client_with(
         &server,
         &time,
-        TokenSettings::default().lockout_threshold(1),
+        TokenSettings::default().with_lockout_threshold(1),
     );
     for _ in 0..5 {
         let err = finicity.create_token(None).await.unwrap_err();
@@ -259,7 +259,7 @@ async fn a_refused_connection_never_reached_finicity_and_gives_the_slot_back() {
     let finicity = fintra_finicity::FinicityClient::with_settings(
         credentials(),
         fintra_core::test_util::virtual_builder(format!("http://127.0.0.1:{port}"), &time),
-        TokenSettings::default().lockout_threshold(1),
+        TokenSettings::default().with_lockout_threshold(1),
     )
     .unwrap();
     for _ in 0..3 {
@@ -272,8 +272,8 @@ async fn a_refused_connection_never_reached_finicity_and_gives_the_slot_back() {
 #[test]
 fn invalid_settings_are_config_errors() {
     for settings in [
-        TokenSettings::default().lockout_threshold(0),
-        TokenSettings::default().lockout_threshold(5),
+        TokenSettings::default().with_lockout_threshold(0),
+        TokenSettings::default().with_lockout_threshold(5),
     ] {
         let err = fintra_finicity::FinicityClient::with_settings(
             credentials(),

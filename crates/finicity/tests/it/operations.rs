@@ -214,14 +214,15 @@ async fn empty_credentials_are_rejected_at_construction() {
         (PARTNER_ID, "", APP_KEY, "partner_secret"),
         (PARTNER_ID, SECRET, " ", "app_key"),
     ] {
-        let creds = fintra_finicity::Credentials::new(id, secret.into(), key.into());
+        let creds = fintra_finicity::FinicityCredentials::new(id, secret.into(), key.into());
         let err = fintra_finicity::FinicityClient::new(creds).unwrap_err();
         let Error::InvalidRequest(invalid) = err else {
             panic!("expected InvalidRequest")
         };
         assert_eq!(invalid.field(), field);
     }
-    let creds = fintra_finicity::Credentials::new(PARTNER_ID, SECRET.into(), "bad\nkey".into());
+    let creds =
+        fintra_finicity::FinicityCredentials::new(PARTNER_ID, SECRET.into(), "bad\nkey".into());
     assert!(fintra_finicity::FinicityClient::new(creds).is_err());
 }
 

@@ -13,7 +13,7 @@ use fintra_core::secret::ExposeSecret;
 use fintra_core::test_util::VirtualTime;
 use fintra_finicity::auth::{AuthStore, FileSecretSource, RedisStore};
 use fintra_finicity::test_util::RedisServer;
-use fintra_finicity::{AuthFailure, Credentials, FinicityClient, TokenSettings};
+use fintra_finicity::{AuthFailure, FinicityClient, FinicityCredentials, TokenSettings};
 use httpmock::MockServer;
 use serde_json::json;
 
@@ -29,7 +29,7 @@ fn other_host(server: &MockServer) -> String {
 async fn redis_client(
     redis: &RedisServer,
     base_url: String,
-    credentials: Credentials,
+    credentials: FinicityCredentials,
     time: &Arc<VirtualTime>,
 ) -> FinicityClient {
     let store = RedisStore::connect(&redis.url(), &credentials)
@@ -42,8 +42,8 @@ async fn redis_client(
         .unwrap()
 }
 
-fn wrong() -> Credentials {
-    Credentials::new(PARTNER_ID, "wrong-Secret-1234".into(), APP_KEY.into())
+fn wrong() -> FinicityCredentials {
+    FinicityCredentials::new(PARTNER_ID, "wrong-Secret-1234".into(), APP_KEY.into())
 }
 
 #[tokio::test]
@@ -141,7 +141,7 @@ async fn one_token_for_both_and_sealed_at_rest() {
     // A store keyed with another secret (or app key) cannot open the seal.
     for creds in [
         wrong(),
-        Credentials::new(PARTNER_ID, SECRET.into(), "other-app-key".into()),
+        FinicityCredentials::new(PARTNER_ID, SECRET.into(), "other-app-key".into()),
     ] {
         let store = RedisStore::connect(&redis.url(), &creds).await.unwrap();
         assert!(store.token().await.unwrap().is_none());

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use fintra_core::test_util::VirtualTime;
 use fintra_core::{ClientBuilder, Operation, RequestOptions};
-use fintra_finicity::{Credentials, FinicityClient, TokenSettings};
+use fintra_finicity::{FinicityClient, FinicityCredentials, TokenSettings};
 use httpmock::{Mock, MockServer};
 use serde_json::json;
 
@@ -15,8 +15,8 @@ pub const APP_KEY: &str = "appkey-5f2c9e";
 pub const AUTH_PATH: &str = "/aggregation/v2/partners/authentication";
 pub const PROBE_PATH: &str = "/probe";
 
-pub fn credentials() -> Credentials {
-    Credentials::new(PARTNER_ID, SECRET.into(), APP_KEY.into())
+pub fn credentials() -> FinicityCredentials {
+    FinicityCredentials::new(PARTNER_ID, SECRET.into(), APP_KEY.into())
 }
 
 /// Three attempts, 100 ms then 200 ms, on virtual time.
@@ -40,23 +40,9 @@ pub fn minutes(n: u64) -> Duration {
     Duration::from_secs(n * 60)
 }
 
-/// CreateToken, matched on its exact request shape, answering `token`.
+/// CreateToken for [`credentials`], answering `token`.
 pub async fn token_mock<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
-    let token = token.to_owned();
-    server
-        .mock_async(move |when, then| {
-            when.method("POST")
-                .path(AUTH_PATH)
-                .header("finicity-app-key", APP_KEY)
-                .header("accept", "application/json")
-                .header("content-type", "application/json")
-                .header_missing("finicity-app-token")
-                .json_body(json!({"partnerId": PARTNER_ID, "partnerSecret": SECRET}));
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(json!({ "token": token }));
-        })
-        .await
+    fintra_finicity::test_util::token_mock(server, &credentials(), token).await
 }
 
 /// CreateToken answering an error.

@@ -68,8 +68,8 @@ async fn refresh_age_is_configurable() {
         &server,
         &time,
         TokenSettings::default()
-            .refresh_after(minutes(30))
-            .refresh_ahead(Duration::ZERO),
+            .with_refresh_after(minutes(30))
+            .with_refresh_ahead(Duration::ZERO),
     );
     finicity.access_token().await.unwrap();
     time.advance(minutes(29));

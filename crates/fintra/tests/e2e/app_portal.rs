@@ -84,7 +84,7 @@ async fn a_repeated_caller_idempotency_key_replays_the_first_answer() {
     let sandbox = sandbox().await;
     let (org, _time) = app_portal(&sandbox);
     let key = IdempotencyKey::new("e2e-portal-access-1").unwrap();
-    let options = || Some(RequestOptions::new().idempotency_key(key.clone()));
+    let options = || Some(RequestOptions::new().with_idempotency_key(key.clone()));
     let first = org
         .app_portal_access(APP, &AppPortalAccessIn::new(), options())
         .await
@@ -141,7 +141,7 @@ async fn a_503_is_retried_with_the_same_idempotency_key() {
         .app_portal_access(
             APP,
             &AppPortalAccessIn::new(),
-            Some(RequestOptions::new().idempotency_key(key)),
+            Some(RequestOptions::new().with_idempotency_key(key)),
         )
         .await
         .unwrap();
@@ -161,7 +161,7 @@ async fn a_caller_key_survives_retries_and_a_later_repeat_replays() {
         },
     ));
     let key = IdempotencyKey::new("e2e-retried-key").unwrap();
-    let options = || Some(RequestOptions::new().idempotency_key(key.clone()));
+    let options = || Some(RequestOptions::new().with_idempotency_key(key.clone()));
     let first = org
         .app_portal_access(APP, &AppPortalAccessIn::new(), options())
         .await

@@ -333,7 +333,7 @@ async fn an_unknown_partner_and_a_wrong_app_key_count_as_credential_failures() {
     let time = time();
     let creds = sandbox.credentials();
     let unknown = FinicityClient::with_config(
-        fintra::finicity::Credentials::new(
+        fintra::finicity::FinicityCredentials::new(
             "9999999999999",
             SecretString::from(creds.finicity_partner_secret),
             SecretString::from(creds.finicity_app_key),
@@ -347,7 +347,7 @@ async fn an_unknown_partner_and_a_wrong_app_key_count_as_credential_failures() {
     assert_eq!(err.code(), Some("12401"));
 
     let wrong_key = FinicityClient::with_config(
-        fintra::finicity::Credentials::new(
+        fintra::finicity::FinicityCredentials::new(
             creds.finicity_partner_id,
             SecretString::from(creds.finicity_partner_secret),
             SecretString::from("not-the-app-key"),

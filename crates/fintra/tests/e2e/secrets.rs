@@ -138,7 +138,7 @@ async fn no_secret_shows_in_logs_debug_output_or_errors() {
 
     // Another partner id: clients of the same partner share one token (issue 10).
     let wrong = FinicityClient::with_config(
-        fintra::finicity::Credentials::new(
+        fintra::finicity::FinicityCredentials::new(
             "9999999999999",
             SecretString::from(WRONG_PARTNER_SECRET),
             SecretString::from(creds.finicity_app_key),

@@ -123,7 +123,7 @@ async fn user_errors_are_decoded_with_their_codes() {
     // Idempotency keys are refused client-side.
     let err = client
         .list_users(Some(
-            RequestOptions::new().idempotency_key(IdempotencyKey::new("k").unwrap()),
+            RequestOptions::new().with_idempotency_key(IdempotencyKey::new("k").unwrap()),
         ))
         .await
         .unwrap_err();

@@ -223,7 +223,7 @@ async fn personal_key_clients_refuse_commercial_operations_before_sending() {
     let sandbox = sandbox().await;
     let time = time();
     let personal = SnapTradeClient::with_config(
-        snaptrade::Credentials::personal(
+        snaptrade::SnapTradeCredentials::personal(
             sandbox.credentials().snaptrade_client_id,
             SecretString::from(sandbox.credentials().snaptrade_consumer_key),
         ),
@@ -256,7 +256,10 @@ async fn personal_key_clients_refuse_commercial_operations_before_sending() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
-    assert!(err.to_string().contains("Credentials::personal"), "{err}");
+    assert!(
+        err.to_string().contains("SnapTradeCredentials::personal"),
+        "{err}"
+    );
 
     assert_eq!(sandbox.stats().provider_hits(Provider::SnapTrade), 0);
 }

@@ -12,7 +12,7 @@ use fintra::core::{
     BoxFuture, Client, ClientBuilder, Jitter, ReqwestTransport, RetryPolicy, Transport,
     TransportError,
 };
-use fintra::finicity::{Credentials, FinicityClient};
+use fintra::finicity::{FinicityClient, FinicityCredentials};
 use fintra::snaptrade::{self, SnapTradeClient};
 use fintra_sandbox::{Sandbox, SandboxConfig};
 use http::{HeaderMap, Method, Uri};
@@ -33,9 +33,9 @@ pub async fn sandbox_with(config: SandboxConfig) -> Sandbox {
 /// The test retry policy: 3 attempts, 10 ms then 20 ms, no jitter.
 pub fn retry_policy() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(3)
-        .initial_backoff(BACKOFF)
-        .jitter(Jitter::None)
+        .with_max_attempts(3)
+        .with_initial_backoff(BACKOFF)
+        .with_jitter(Jitter::None)
 }
 
 /// A virtual clock + sleeper that starts at the current wall-clock time.
@@ -55,9 +55,9 @@ pub fn config(base_url: String, time: &Arc<VirtualTime>) -> ClientBuilder {
 }
 
 /// The sandbox's demo Finicity credentials, with `secret` as the partner secret.
-pub fn finicity_credentials(sandbox: &Sandbox, secret: &str) -> Credentials {
+pub fn finicity_credentials(sandbox: &Sandbox, secret: &str) -> FinicityCredentials {
     let creds = sandbox.credentials();
-    Credentials::new(
+    FinicityCredentials::new(
         creds.finicity_partner_id,
         SecretString::from(secret),
         SecretString::from(creds.finicity_app_key),
@@ -133,8 +133,11 @@ pub fn recorded_snaptrade(
 }
 
 /// SnapTrade credentials with the demo client id and `consumer_key`.
-pub fn snaptrade_credentials(sandbox: &Sandbox, consumer_key: &str) -> snaptrade::Credentials {
-    snaptrade::Credentials::new(
+pub fn snaptrade_credentials(
+    sandbox: &Sandbox,
+    consumer_key: &str,
+) -> snaptrade::SnapTradeCredentials {
+    snaptrade::SnapTradeCredentials::new(
         sandbox.credentials().snaptrade_client_id,
         SecretString::from(consumer_key),
     )

@@ -6,8 +6,8 @@ use std::time::Duration;
 use fintra_core::secret::{ExposeSecret, SecretString};
 use fintra_core::{Error, RequestOptions, RetryPolicy};
 use fintra_snaptrade::{
-    AuthMode, ConnectionPortalVersion, ConnectionType, Credentials, LoginRequest, LoginResponse,
-    RegisterUserRequest, SnapTradeClient,
+    AuthMode, ConnectionPortalVersion, ConnectionType, LoginRequest, LoginResponse,
+    RegisterUserRequest, SnapTradeClient, SnapTradeCredentials,
 };
 use httpmock::prelude::*;
 use serde_json::json;
@@ -23,7 +23,7 @@ fn root_client(server: &MockServer) -> SnapTradeClient {
     client_with(
         server,
         "",
-        Credentials::new(CLIENT_ID, SecretString::from(KEY)),
+        SnapTradeCredentials::new(CLIENT_ID, SecretString::from(KEY)),
     )
     .0
 }
@@ -32,7 +32,7 @@ fn personal_client(server: &MockServer) -> SnapTradeClient {
     client_with(
         server,
         "",
-        Credentials::personal(CLIENT_ID, SecretString::from(KEY)),
+        SnapTradeCredentials::personal(CLIENT_ID, SecretString::from(KEY)),
     )
     .0
 }
@@ -304,7 +304,7 @@ async fn a_429_without_headers_waits_for_the_body_hint() {
         })
         .await;
     let (client, time) = client(&server);
-    let opts = RequestOptions::new().retry(RetryPolicy::default().max_attempts(2));
+    let opts = RequestOptions::new().retry(RetryPolicy::default().with_max_attempts(2));
     assert_eq!(client.list_users(Some(opts)).await.unwrap(), ["user1"]);
     mock.assert_calls_async(2).await;
     assert_eq!(time.sleeps(), [Duration::from_secs(7)]);

@@ -15,17 +15,16 @@ mod secrets;
 mod webhook;
 mod webhook_props;
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine as _;
 use fintra_core::secret::SecretString;
 use fintra_core::test_util::VirtualTime;
 use fintra_core::{ClientBuilder, Jitter, RetryPolicy};
-use fintra_snaptrade::{Credentials, SnapTradeClient};
+use fintra_snaptrade::{SnapTradeClient, SnapTradeCredentials};
 use hmac::{Hmac, Mac};
-use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
+use httpmock::{HttpMockRequest, MockServer};
 use sha2::Sha256;
 
 /// The old spec's example client id.
@@ -45,7 +44,7 @@ pub fn client(server: &MockServer) -> (SnapTradeClient, Arc<VirtualTime>) {
     client_with(
         server,
         "/api/v1",
-        Credentials::new(CLIENT_ID, SecretString::from(KEY)),
+        SnapTradeCredentials::new(CLIENT_ID, SecretString::from(KEY)),
     )
 }
 
@@ -53,7 +52,7 @@ pub fn client(server: &MockServer) -> (SnapTradeClient, Arc<VirtualTime>) {
 pub fn client_with(
     server: &MockServer,
     base_path: &str,
-    credentials: Credentials,
+    credentials: SnapTradeCredentials,
 ) -> (SnapTradeClient, Arc<VirtualTime>) {
     let time = Arc::new(VirtualTime::starting_at(
         UNIX_EPOCH + Duration::from_secs(TS),
@@ -64,8 +63,8 @@ pub fn client_with(
         .sleep(time.clone())
         .retry(
             RetryPolicy::default()
-                .initial_backoff(Duration::from_secs(2))
-                .jitter(Jitter::None),
+                .with_initial_backoff(Duration::from_secs(2))
+                .with_jitter(Jitter::None),
         );
     let client = SnapTradeClient::with_config(credentials, builder).unwrap();
     (client, time)
@@ -127,47 +126,6 @@ pub fn timestamp(req: &HttpMockRequest) -> u64 {
         .unwrap()
 }
 
+pub use fintra_core::test_util::Script;
 /// Extra response headers.
-pub type Headers = Vec<(&'static str, &'static str)>;
-
-/// Replies with canned `(status, headers, body)` answers in order and records every request.
-#[derive(Default)]
-pub struct Script {
-    replies: Mutex<VecDeque<(u16, Headers, String)>>,
-    seen: Mutex<Vec<HttpMockRequest>>,
-}
-
-impl Script {
-    /// A script answering with `replies` in order.
-    pub fn new(replies: Vec<(u16, Headers, &str)>) -> Arc<Self> {
-        Arc::new(Script {
-            replies: Mutex::new(
-                replies
-                    .into_iter()
-                    .map(|(s, h, b)| (s, h, b.to_owned()))
-                    .collect(),
-            ),
-            seen: Mutex::default(),
-        })
-    }
-    /// Records `req` and answers with the next reply (599 when none is left).
-    pub fn respond(&self, req: &HttpMockRequest) -> HttpMockResponse {
-        self.seen.lock().unwrap().push(req.clone());
-        let (status, headers, body) = self.replies.lock().unwrap().pop_front().unwrap_or((
-            599,
-            vec![],
-            "script exhausted".into(),
-        ));
-        let mut response = HttpMockResponse::builder()
-            .status(status)
-            .header("content-type", "application/json");
-        for (k, v) in headers {
-            response = response.header(k, v);
-        }
-        response.body(body).build()
-    }
-    /// Every request received so far.
-    pub fn seen(&self) -> Vec<HttpMockRequest> {
-        self.seen.lock().unwrap().clone()
-    }
-}
+pub use fintra_core::test_util::ScriptHeaders as Headers;

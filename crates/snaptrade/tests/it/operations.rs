@@ -291,7 +291,7 @@ async fn idempotency_keys_are_refused_before_sending() {
         })
         .await;
     let (client, _) = client(&server);
-    let opts = RequestOptions::new().idempotency_key(IdempotencyKey::new("k1").unwrap());
+    let opts = RequestOptions::new().with_idempotency_key(IdempotencyKey::new("k1").unwrap());
     let err = client
         .register_user(&RegisterUserRequest::new("u"), Some(opts.clone()))
         .await
@@ -306,8 +306,12 @@ async fn idempotency_keys_are_refused_before_sending() {
 
 #[test]
 fn default_base_url_and_empty_client_id() {
-    use fintra_snaptrade::{Credentials, SnapTradeClient};
-    let c = SnapTradeClient::new(Credentials::new("PASSIVTEST", SecretString::from("k"))).unwrap();
+    use fintra_snaptrade::{SnapTradeClient, SnapTradeCredentials};
+    let c = SnapTradeClient::new(SnapTradeCredentials::new(
+        "PASSIVTEST",
+        SecretString::from("k"),
+    ))
+    .unwrap();
     assert_eq!(c.base_url(), "https://api.snaptrade.com");
-    assert!(SnapTradeClient::new(Credentials::new("", SecretString::from("k"))).is_err());
+    assert!(SnapTradeClient::new(SnapTradeCredentials::new("", SecretString::from("k"))).is_err());
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use fintra_core::secret::{ExposeSecret, SecretString};
 use fintra_core::test_util::{MockTransport, VirtualTime};
 use fintra_core::{ClientBuilder, RetryPolicy, TransportErrorKind};
-use fintra_snaptrade::{Credentials, RegisterUserRequest, SnapTradeClient};
+use fintra_snaptrade::{RegisterUserRequest, SnapTradeClient, SnapTradeCredentials};
 use httpmock::prelude::*;
 
 use crate::{KEY, USER_SECRET, client};
@@ -18,7 +18,7 @@ fn assert_clean(text: &str) {
 
 #[tokio::test]
 async fn debug_of_credentials_client_and_answers_is_redacted() {
-    let creds = Credentials::new("PASSIVTEST", SecretString::from(KEY));
+    let creds = SnapTradeCredentials::new("PASSIVTEST", SecretString::from(KEY));
     assert_clean(&format!("{creds:?}"));
     assert!(format!("{creds:?}").contains("PASSIVTEST"));
 
@@ -79,7 +79,7 @@ async fn transport_failures_do_not_show_the_url_with_the_user_secret() {
     // A real connection failure through reqwest: nothing listens on port 9 of localhost.
     let time = Arc::new(VirtualTime::default());
     let client = SnapTradeClient::with_config(
-        Credentials::new("PASSIVTEST", SecretString::from(KEY)),
+        SnapTradeCredentials::new("PASSIVTEST", SecretString::from(KEY)),
         ClientBuilder::new()
             .base_url("http://127.0.0.1:9/api/v1")
             .clock(time.clone())
@@ -107,7 +107,7 @@ async fn the_signature_header_is_marked_sensitive() {
     transport.push_json(200, "[]");
     let time = Arc::new(VirtualTime::default());
     let client = SnapTradeClient::with_config(
-        Credentials::new("PASSIVTEST", SecretString::from(KEY)),
+        SnapTradeCredentials::new("PASSIVTEST", SecretString::from(KEY)),
         ClientBuilder::new()
             .transport(transport.clone())
             .clock(time.clone())
@@ -135,10 +135,8 @@ async fn reset_user_secret_logs_neither_the_old_nor_the_new_secret() {
 }
 
 /// The same when SnapTrade echoes the request in its failure body: the error of a sensitive
-/// operation must not show it. Needs core's redaction of sensitive API errors (issue 9
-/// item 3, core engineer); enable once that is merged.
+/// operation must not show it.
 #[tokio::test(flavor = "current_thread")]
-#[ignore = "needs core's sensitive ApiError redaction (issue 9 item 3)"]
 async fn an_echoed_secret_in_a_reset_failure_does_not_show() {
     let failure =
         format!(r#"{{"detail":"bad userSecret {USER_SECRET}","status_code":400,"code":1076}}"#);
