@@ -214,13 +214,28 @@ enum Verdict {
     Unknown(String),
 }
 
+/// Whether a decoded error body is Finicity's own: the Mastercard `Errors.Error[]` shape with a
+/// reason code, or the `{code, message}` shape with a numeric code (every code Finicity
+/// documents is a number, sent as a number or a string). Another API's JSON error, such as a
+/// Svix-style `{"code":"not_found"}`, is not, so a wrong base URL is not taken for a rejected
+/// login.
+fn is_finicity_error(body: &FinicityErrorBody) -> bool {
+    match (body, body.code()) {
+        (_, None) => false,
+        (FinicityErrorBody::GoldStandard(_), Some(_)) => true,
+        (FinicityErrorBody::Message(_), Some(code)) => {
+            !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit())
+        }
+    }
+}
+
 fn verdict(err: &Error) -> Verdict {
     match err {
         Error::Transport(t) if t.is_connect() => Verdict::NeverSent,
         Error::InvalidRequest(_) | Error::Config(_) => Verdict::NeverSent,
         Error::Api(api) => {
             let status = api.status();
-            let body = FinicityErrorBody::parse(api.body()).filter(|b| b.code().is_some());
+            let body = FinicityErrorBody::parse(api.body()).filter(is_finicity_error);
             match body {
                 Some(b) if b.has_code(codes::ACCOUNT_LOCKED) => Verdict::Locked,
                 Some(b)

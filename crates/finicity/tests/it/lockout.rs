@@ -248,6 +248,37 @@ async fn a_404_without_a_finicity_body_is_a_wrong_base_url_and_spends_nothing() 
     assert_eq!(finicity.auth().lockout_status().await.unwrap().used(), 0);
 }
 
+/// A base URL that points at another JSON API (here a Svix-style `{"code":"not_found"}` 404,
+/// as the app-portal listener of the sandbox answers): a non-numeric `code` is not a Finicity
+/// error code, so this is a wrong base URL, not a rejected login.
+#[tokio::test]
+async fn a_json_404_from_another_api_is_a_wrong_base_url_and_spends_nothing() {
+    let server = MockServer::start_async().await;
+    let time = Arc::new(VirtualTime::default());
+    let other = server
+        .mock_async(|when, then| {
+            when.method("POST").path(AUTH_PATH);
+            then.status(404)
+                .header("content-type", "application/json")
+                .body(r#"{"code":"not_found","detail":"Entity not found"}"#);
+        })
+        .await;
+    let finicity = client_with(
+        &server,
+        &time,
+        TokenSettings::default().with_lockout_threshold(1),
+    );
+    for _ in 0..3 {
+        let err = finicity.create_token(None).await.unwrap_err();
+        assert!(
+            matches!(err, AuthFailure::NotFinicityEndpoint { status: 404, .. }),
+            "expected NotFinicityEndpoint, got {err:?}"
+        );
+    }
+    other.assert_calls_async(3).await;
+    assert_eq!(finicity.auth().lockout_status().await.unwrap().used(), 0);
+}
+
 #[tokio::test]
 async fn a_refused_connection_never_reached_finicity_and_gives_the_slot_back() {
     // Bind, learn the port, close: connections are refused.
