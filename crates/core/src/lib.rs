@@ -62,8 +62,8 @@ pub use client::{
 };
 pub use deprecation::Deprecation;
 pub use error::{
-    ApiError, AuthError, AuthErrorKind, BoxError, DecodeError, Error, InvalidRequest, Report,
-    TransportError, TransportErrorKind,
+    ApiError, AuthError, AuthErrorKind, BoxError, DecodeError, Error, InvalidRequest,
+    ProviderError, Report, TransportError, TransportErrorKind,
 };
 pub use future::BoxFuture;
 pub use operation::{Idempotency, IdempotencyKey, Operation, RequestOptions};

@@ -407,6 +407,7 @@ impl Client {
                 rust_method: op.rust_method,
                 attempts: attempt,
                 deprecation,
+                view: details.view,
             };
             if let Some(sent) = &sent_values {
                 error.scrub_echoes(sent);

@@ -19,10 +19,7 @@ struct Named(&'static str);
 
 impl ErrorParser for Named {
     fn parse(&self, _: StatusCode, _: &HeaderMap, _: &[u8]) -> ErrorDetails {
-        ErrorDetails {
-            code: None,
-            message: Some(self.0.to_owned()),
-        }
+        ErrorDetails::new(None, Some(self.0.to_owned()))
     }
 }
 
