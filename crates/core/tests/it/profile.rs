@@ -4,15 +4,14 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use fintra_core::auth::{RequestSigner, SignContext};
-use fintra_core::retry::{
-    AttemptOutcome, ClassifyContext, RetryClassifier, RetryDecision, RetryKind,
-};
 use fintra_core::test_util::{MockTransport, VirtualTime, virtual_builder};
 use fintra_core::{
     BoxFuture, ClientBuilder, Error, ErrorDetails, ErrorParser, Operation, ProviderProfile,
     RequestOptions,
 };
 use http::{HeaderMap, StatusCode};
+
+use crate::support::Always;
 
 #[derive(Debug)]
 struct Named(&'static str);
@@ -41,27 +40,6 @@ impl RequestSigner for Stamp {
             .headers_mut()
             .insert("x-order", order.parse().unwrap());
         Box::pin(std::future::ready(Ok(())))
-    }
-}
-
-#[derive(Debug)]
-struct Always(bool);
-
-impl RetryClassifier for Always {
-    fn classify(
-        &self,
-        _: &ClassifyContext<'_>,
-        _: AttemptOutcome<'_>,
-        _: RetryDecision,
-    ) -> RetryDecision {
-        if self.0 {
-            RetryDecision::Retry {
-                kind: RetryKind::Server,
-                after: None,
-            }
-        } else {
-            RetryDecision::DoNotRetry
-        }
     }
 }
 
