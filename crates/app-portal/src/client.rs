@@ -7,7 +7,7 @@ use fintra_core::auth::HeaderSigner;
 use fintra_core::secret::{ExposeSecret, SecretString};
 use fintra_core::{
     Client, ClientBuilder, Error, Idempotency, IdempotencyKey, InvalidRequest, Operation,
-    RequestOptions, encode_path_segment,
+    ProviderProfile, RequestOptions, encode_path_segment,
 };
 
 use http::StatusCode;
@@ -127,18 +127,17 @@ impl AppPortalClient {
             ));
         }
         let base = Region::from_token(&token).map_or(DEFAULT_BASE_URL, Region::base_url);
-        let client = builder
+        let profile = ProviderProfile::new("svix")
             .default_base_url(base)
-            .provider("svix")
-            .default_user_agent(concat!(
+            .user_agent(concat!(
                 env!("CARGO_PKG_NAME"),
                 "/",
                 env!("CARGO_PKG_VERSION")
             ))
             .error_parser(Arc::new(AppPortalErrorParser))
             .signer(Arc::new(HeaderSigner::bearer(token)?))
-            .signer(Arc::new(RetryCountSigner))
-            .build()?;
+            .signer(Arc::new(RetryCountSigner));
+        let client = builder.build_for(&profile)?;
         Ok(AppPortalClient { client })
     }
 

@@ -1,20 +1,21 @@
 //! The API's error bodies: `HttpErrorOut` for every failure but 422, `HTTPValidationError`
 //! for 422.
 
-use fintra_core::{ApiError, Error, ErrorDetails, ErrorParser};
+use fintra_core::{ApiError, ErrorDetails, ErrorParser, ProviderError};
 use http::{HeaderMap, StatusCode};
 
 use crate::models::{HttpErrorOut, HttpValidationError};
 
-/// A decoded error body.
+/// A decoded error body, read from any [`fintra_core::Error`] with
+/// [`Error::provider`](fintra_core::Error::provider).
 ///
 /// ```
 /// use fintra_app_portal::AppPortalError;
-/// use fintra_core::ApiError;
+/// use fintra_core::{ApiError, Error};
 /// use http::StatusCode;
 ///
-/// let err = ApiError::new("op", StatusCode::NOT_FOUND, r#"{"code":"not_found","detail":"Entity not found"}"#);
-/// match AppPortalError::from_api(&err) {
+/// let err = Error::from(ApiError::new("op", StatusCode::NOT_FOUND, r#"{"code":"not_found","detail":"Entity not found"}"#));
+/// match err.provider::<AppPortalError>() {
 ///     Some(AppPortalError::Http(body)) => assert_eq!(body.code, "not_found"),
 ///     other => panic!("{other:?}"),
 /// }
@@ -28,18 +29,15 @@ pub enum AppPortalError {
     Validation(HttpValidationError),
 }
 
-impl AppPortalError {
+impl ProviderError for AppPortalError {
     /// Decodes the body of an API error: `HTTPValidationError` for 422, `HttpErrorOut`
     /// otherwise. `None` when the body has neither shape (read [`ApiError::body`] then).
-    pub fn from_api(err: &ApiError) -> Option<Self> {
+    fn from_api(err: &ApiError) -> Option<Self> {
         decode(err.status(), err.body())
     }
+}
 
-    /// [`AppPortalError::from_api`] for an [`Error`] that is an API error.
-    pub fn from_error(err: &Error) -> Option<Self> {
-        err.as_api().and_then(Self::from_api)
-    }
-
+impl AppPortalError {
     /// The error code (`HttpErrorOut.code`); `None` for validation errors.
     pub fn code(&self) -> Option<&str> {
         match self {
@@ -68,23 +66,25 @@ pub struct AppPortalErrorParser;
 
 impl ErrorParser for AppPortalErrorParser {
     fn parse(&self, status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorDetails {
-        match decode(status, body) {
-            Some(AppPortalError::Http(e)) => ErrorDetails {
-                code: Some(e.code),
-                message: Some(e.detail),
-            },
-            Some(AppPortalError::Validation(v)) => ErrorDetails {
-                code: None,
-                message: Some(
+        let Some(view) = decode(status, body) else {
+            return ErrorDetails::default();
+        };
+        let details = match &view {
+            AppPortalError::Http(e) => {
+                ErrorDetails::new(Some(e.code.clone()), Some(e.detail.clone()))
+            }
+            AppPortalError::Validation(v) => ErrorDetails::new(
+                None,
+                Some(
                     v.detail
                         .iter()
                         .map(|d| format!("{}: {}", d.loc.join("."), d.msg))
                         .collect::<Vec<_>>()
                         .join("; "),
                 ),
-            },
-            None => ErrorDetails::default(),
-        }
+            ),
+        };
+        details.with_view(view)
     }
 }
 

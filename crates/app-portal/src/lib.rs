@@ -33,7 +33,7 @@
 //!   ([`RequestOptions::with_idempotency_key`](fintra_core::RequestOptions::with_idempotency_key)) or an
 //!   automatic `auto_<uuid v4>`. The same key is sent on every retry, so timeouts, 429 and 5xx
 //!   answers are retried safely.
-//! * **Errors**: a failure is a [`fintra_core::Error`]; [`AppPortalError::from_error`] decodes its
+//! * **Errors**: a failure is a [`fintra_core::Error`]; `err.provider::<`[`AppPortalError`]`>()` decodes its
 //!   body as `HttpErrorOut` or, for 422, `HTTPValidationError`. The raw body is always kept.
 //! * **Webhooks**: [`webhook::Webhook`] verifies deliveries (`svix-*` or `webhook-*`
 //!   headers, several `v1,` signatures, 5-minute tolerance, constant-time comparison).

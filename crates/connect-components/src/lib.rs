@@ -9,7 +9,7 @@
 //! lockout guard. Errors are [`fintra_core::Error`]s; Connect Components answers errors in
 //! the GoldStandard envelope, whose `ReasonCode` becomes [`fintra_core::Error::code`] and
 //! whose `Recoverable` flag is available through
-//! [`fintra_finicity::FinicityErrorExt::recoverable`] (a `Recoverable: false` error is
+//! [`FinicityErrorBody::recoverable`] (from `err.provider::<FinicityErrorBody>()`) (a `Recoverable: false` error is
 //! never retried).
 //!
 //! ```no_run

@@ -4,8 +4,10 @@
 //! provider's error code and message, the request id, a server `Retry-After` hint, the
 //! (sanitized) response headers and the raw body, which is kept even when it is not JSON.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -62,6 +64,33 @@ impl Error {
         match self {
             Error::Api(e) => e.code(),
             Error::Auth(e) => e.source_error().and_then(Error::code),
+            _ => None,
+        }
+    }
+
+    /// The provider's typed view of the error body (e.g. `FinicityErrorBody`,
+    /// `SnapTradeError`, `AppPortalError`), looking through an [`Error::Auth`] to its cause;
+    /// `None` when there is no API error or its body has none of `T`'s shapes. The body was
+    /// parsed once, when the error was made, by the provider's error parser; `T` is decoded
+    /// from the body only when that parser kept no view of type `T`.
+    ///
+    /// ```
+    /// use fintra_core::{ApiError, Error, ProviderError};
+    ///
+    /// #[derive(Clone, Debug, serde::Deserialize)]
+    /// struct Problem { detail: String }
+    /// impl ProviderError for Problem {
+    ///     fn from_api(api: &ApiError) -> Option<Self> {
+    ///         api.detail()
+    ///     }
+    /// }
+    /// let err = Error::from(ApiError::new("Op", http::StatusCode::CONFLICT, r#"{"detail":"exists"}"#));
+    /// assert_eq!(err.provider::<Problem>().unwrap().detail, "exists");
+    /// ```
+    pub fn provider<T: ProviderError>(&self) -> Option<T> {
+        match self {
+            Error::Api(e) => e.provider(),
+            Error::Auth(e) => e.source_error().and_then(Error::provider),
             _ => None,
         }
     }
@@ -282,6 +311,15 @@ pub struct ApiError {
     pub(crate) rust_method: Option<&'static str>,
     pub(crate) attempts: u32,
     pub(crate) deprecation: Option<Deprecation>,
+    /// The provider parser's typed view of the body (see [`ProviderError`]).
+    pub(crate) view: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+/// A provider's typed view of its error bodies, read with [`Error::provider`] /
+/// [`ApiError::provider`]: one idiom for every provider crate.
+pub trait ProviderError: Sized + Clone + Send + Sync + 'static {
+    /// Decodes `api`'s body; `None` when it has none of this provider's error shapes.
+    fn from_api(api: &ApiError) -> Option<Self>;
 }
 
 impl ApiError {
@@ -300,6 +338,15 @@ impl ApiError {
             rust_method: None,
             attempts: 1,
             deprecation: None,
+            view: None,
+        }
+    }
+
+    /// The provider's typed view of the body: see [`Error::provider`].
+    pub fn provider<T: ProviderError>(&self) -> Option<T> {
+        match self.view.as_deref().and_then(|v| v.downcast_ref::<T>()) {
+            Some(view) => Some(view.clone()),
+            None => T::from_api(self),
         }
     }
 

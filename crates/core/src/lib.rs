@@ -57,11 +57,13 @@ pub mod test_util;
 pub mod time;
 mod transport;
 
-pub use client::{Client, ClientBuilder, ErrorDetails, ErrorParser, JsonErrorParser, Response};
+pub use client::{
+    Client, ClientBuilder, ErrorDetails, ErrorParser, JsonErrorParser, ProviderProfile, Response,
+};
 pub use deprecation::Deprecation;
 pub use error::{
-    ApiError, AuthError, AuthErrorKind, BoxError, DecodeError, Error, InvalidRequest, Report,
-    TransportError, TransportErrorKind,
+    ApiError, AuthError, AuthErrorKind, BoxError, DecodeError, Error, InvalidRequest,
+    ProviderError, Report, TransportError, TransportErrorKind,
 };
 pub use future::BoxFuture;
 pub use operation::{Idempotency, IdempotencyKey, Operation, RequestOptions};

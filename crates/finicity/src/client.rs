@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use fintra_core::auth::{HeaderSigner, RequestSigner};
 use fintra_core::secret::SecretString;
-use fintra_core::{Client, ClientBuilder, Error, RequestOptions};
+use fintra_core::{Client, ClientBuilder, Error, ProviderProfile, RequestOptions};
 use http::HeaderName;
 
 use crate::auth::{
@@ -126,17 +126,17 @@ impl FinicityClientBuilder {
         } = self;
         settings.validate()?;
         credentials.validate()?;
-        let base = config
-            .provider("finicity")
+        // Both internal clients share one connection pool.
+        let base = config.with_shared_transport()?;
+        let app_key_signer = Arc::new(HeaderSigner::new(APP_KEY_HEADER, &credentials.app_key)?);
+        let profile = ProviderProfile::new("finicity")
             .default_base_url(DEFAULT_BASE_URL)
-            .default_user_agent(USER_AGENT)
+            .user_agent(USER_AGENT)
             .error_parser(Arc::new(FinicityErrorParser))
             .classifier(Arc::new(FinicityRetryClassifier))
-            // Both internal clients share one connection pool.
-            .with_shared_transport()?;
-        let app_key_signer = Arc::new(HeaderSigner::new(APP_KEY_HEADER, &credentials.app_key)?);
+            .signer(app_key_signer.clone());
         // The Authentication operations carry the app key only.
-        let auth_client = base.clone().signer(app_key_signer.clone()).build()?;
+        let auth_client = base.clone().build_for(&profile)?;
         let store_name = store.as_ref().map(|s| s.name());
         let shared = shared_state(
             &credentials.partner_id,
@@ -153,10 +153,7 @@ impl FinicityClientBuilder {
             settings,
             shared,
         });
-        let api = base
-            .signer(app_key_signer.clone())
-            .signer(Arc::new(auth.clone()))
-            .build()?;
+        let api = base.build_for(&profile.signer(Arc::new(auth.clone())))?;
         Ok(FinicityClient {
             auth,
             app_key_signer,

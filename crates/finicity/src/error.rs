@@ -19,7 +19,7 @@ use std::fmt;
 
 use fintra_core::auth::Rejection;
 use fintra_core::retry::{AttemptOutcome, ClassifyContext, RetryClassifier, RetryDecision};
-use fintra_core::{ApiError, Error, ErrorDetails, ErrorParser};
+use fintra_core::{ApiError, ErrorDetails, ErrorParser, ProviderError};
 use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -282,6 +282,11 @@ impl FinicityErrorBody {
         }
     }
 
+    /// Whether Finicity reports the account as locked (code `24302`).
+    pub fn is_account_locked(&self) -> bool {
+        self.has_code(codes::ACCOUNT_LOCKED)
+    }
+
     /// Whether any error in the body carries `code`.
     pub fn has_code(&self, code: &str) -> bool {
         match self {
@@ -341,15 +346,13 @@ pub struct FinicityErrorParser;
 impl ErrorParser for FinicityErrorParser {
     fn parse(&self, _status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ErrorDetails {
         if let Some(parsed) = FinicityErrorBody::parse(body) {
-            return ErrorDetails {
-                code: parsed.code().map(str::to_owned),
-                message: parsed.message().map(str::to_owned),
-            };
+            return ErrorDetails::new(
+                parsed.code().map(str::to_owned),
+                parsed.message().map(str::to_owned),
+            )
+            .with_view(parsed);
         }
-        ErrorDetails {
-            code: None,
-            message: plain_text(headers, body),
-        }
+        ErrorDetails::new(None, plain_text(headers, body))
     }
 }
 
@@ -397,56 +400,24 @@ pub fn is_expired_token(rejection: &Rejection<'_>) -> bool {
     })
 }
 
-/// Finicity-specific views of a [`fintra_core::Error`] or [`ApiError`].
-pub trait FinicityErrorExt {
-    /// The decoded Finicity error body, looking through an [`Error::Auth`] to its cause.
-    fn finicity_error(&self) -> Option<FinicityErrorBody>;
-
-    /// Whether Finicity reports the account as locked (code `24302`).
-    fn is_account_locked(&self) -> bool {
-        self.finicity_error()
-            .is_some_and(|e| e.has_code(codes::ACCOUNT_LOCKED))
-    }
-
-    /// The GoldStandard `Recoverable` verdict, if the body has one.
-    fn recoverable(&self) -> Option<bool> {
-        self.finicity_error().and_then(|e| e.recoverable())
-    }
-}
-
-impl FinicityErrorExt for ApiError {
-    fn finicity_error(&self) -> Option<FinicityErrorBody> {
-        FinicityErrorBody::parse(self.body())
-    }
-}
-
-impl FinicityErrorExt for Error {
-    fn finicity_error(&self) -> Option<FinicityErrorBody> {
-        match self {
-            Error::Api(api) => api.finicity_error(),
-            Error::Auth(auth) => auth.source_error().and_then(|e| e.finicity_error()),
-            _ => None,
-        }
-    }
-
-    fn is_account_locked(&self) -> bool {
-        if let Error::Auth(auth) = self
-            && auth.kind() == fintra_core::AuthErrorKind::AccountLocked
-        {
-            return true;
-        }
-        self.finicity_error()
-            .is_some_and(|e| e.has_code(codes::ACCOUNT_LOCKED))
-    }
-}
-
-impl FinicityErrorExt for crate::auth::AuthFailure {
-    fn finicity_error(&self) -> Option<FinicityErrorBody> {
-        self.source_error().and_then(|e| e.finicity_error())
-    }
-
-    fn is_account_locked(&self) -> bool {
-        crate::auth::AuthFailure::is_account_locked(self)
+/// Read from any [`fintra_core::Error`] with [`Error::provider`](fintra_core::Error::provider),
+/// which looks through an [`fintra_core::Error::Auth`] to its cause.
+///
+/// ```
+/// use fintra_core::{ApiError, Error};
+/// use fintra_finicity::FinicityErrorBody;
+/// use http::StatusCode;
+///
+/// let err = Error::from(ApiError::new(
+///     "CreateToken",
+///     StatusCode::INTERNAL_SERVER_ERROR,
+///     r#"{"code":24302,"message":"Account locked"}"#,
+/// ));
+/// assert!(err.provider::<FinicityErrorBody>().unwrap().is_account_locked());
+/// ```
+impl ProviderError for FinicityErrorBody {
+    fn from_api(api: &ApiError) -> Option<Self> {
+        FinicityErrorBody::parse(api.body())
     }
 }
 

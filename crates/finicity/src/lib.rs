@@ -63,4 +63,4 @@ pub use credentials::{
     FinicityCredentials, PARTNER_SECRET_MAX_LEN, PARTNER_SECRET_MIN_LEN, PARTNER_SECRET_SPECIALS,
     validate_partner_secret,
 };
-pub use error::{FinicityErrorBody, FinicityErrorExt};
+pub use error::FinicityErrorBody;

@@ -1,6 +1,6 @@
 //! Test support shared by the tests of this crate, `fintra-cli` and
 //! `fintra-connect-components` (feature `test-util`): a real `redis-server` on a free loopback
-//! port, and [`token_mock`], CreateToken on an httpmock server.
+//! port, and [`token_mock`](crate::test_util::token_mock), CreateToken on an httpmock server.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use fintra_core::secret::{ExposeSecret, REDACTED, SecretString};
 use fintra_core::{
-    Client, ClientBuilder, Error, Idempotency, InvalidRequest, Operation, RequestOptions,
+    Client, ClientBuilder, Error, Idempotency, InvalidRequest, Operation, ProviderProfile,
+    RequestOptions,
 };
 
 use crate::error::{RATE_LIMIT_HEADERS, RateLimitClassifier, SnapTradeErrorParser};
@@ -115,10 +116,9 @@ impl SnapTradeClient {
         }
         let mode = credentials.mode;
         let signer = Arc::new(Signer::new(credentials.client_id, credentials.consumer_key));
-        let mut builder = builder
-            .provider("snaptrade")
+        let mut profile = ProviderProfile::new("snaptrade")
             .default_base_url(DEFAULT_BASE_URL)
-            .default_user_agent(concat!(
+            .user_agent(concat!(
                 env!("CARGO_PKG_NAME"),
                 "/",
                 env!("CARGO_PKG_VERSION")
@@ -127,9 +127,9 @@ impl SnapTradeClient {
             .classifier(Arc::new(RateLimitClassifier))
             .signer(signer.clone());
         for header in RATE_LIMIT_HEADERS {
-            builder = builder.loggable_header(header);
+            profile = profile.loggable_header(header);
         }
-        let client = builder.build()?;
+        let client = builder.build_for(&profile)?;
         // Sign paths relative to the base URL's path, as the official SDKs do.
         let base_path = url::Url::parse(client.base_url())
             .map(|u| u.path().to_owned())

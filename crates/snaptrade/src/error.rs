@@ -8,20 +8,22 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fintra_core::retry::{AttemptOutcome, ClassifyContext, RetryClassifier, RetryDecision};
-use fintra_core::{ApiError, Error, ErrorDetails, ErrorParser};
+use fintra_core::{ApiError, ErrorDetails, ErrorParser, ProviderError};
 use http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
-/// A SnapTrade failure: HTTP status, SnapTrade's code and detail, and the raw body.
+/// A SnapTrade failure: HTTP status, SnapTrade's code and detail, and the raw body (which,
+/// like [`ApiError::body`], may quote a secret of the request: do not log it). Read from any
+/// [`fintra_core::Error`] with [`Error::provider`](fintra_core::Error::provider).
 ///
 /// ```
-/// use fintra_core::ApiError;
+/// use fintra_core::{ApiError, Error};
 /// use fintra_snaptrade::SnapTradeError;
 /// use http::StatusCode;
 ///
-/// let api = ApiError::new("op", StatusCode::FORBIDDEN,
-///     r#"{"default_detail":"User does not have permission to access this resource","default_code":1066}"#);
-/// let err = SnapTradeError::from_api(&api);
+/// let api = Error::from(ApiError::new("op", StatusCode::FORBIDDEN,
+///     r#"{"default_detail":"User does not have permission to access this resource","default_code":1066}"#));
+/// let err = api.provider::<SnapTradeError>().unwrap();
 /// assert_eq!(err.code.as_deref(), Some("1066"));
 /// assert_eq!(err.status, StatusCode::FORBIDDEN);
 /// ```
@@ -38,21 +40,17 @@ pub struct SnapTradeError {
     pub body: Bytes,
 }
 
-impl SnapTradeError {
-    /// Decodes an API error's body; code and detail are `None` when it has neither shape.
-    pub fn from_api(err: &ApiError) -> Self {
+impl ProviderError for SnapTradeError {
+    /// Decodes an API error's body; code and detail are `None` when it has neither shape
+    /// (so this is always `Some`).
+    fn from_api(err: &ApiError) -> Option<Self> {
         let (code, detail) = parse(err.body());
-        SnapTradeError {
+        Some(SnapTradeError {
             status: err.status(),
             code,
             detail,
             body: err.body().clone(),
-        }
-    }
-
-    /// [`SnapTradeError::from_api`] for an [`Error`] that is an API error.
-    pub fn from_error(err: &Error) -> Option<Self> {
-        err.as_api().map(Self::from_api)
+        })
     }
 }
 
@@ -78,12 +76,15 @@ fn parse(body: &[u8]) -> (Option<String>, Option<String>) {
 pub struct SnapTradeErrorParser;
 
 impl ErrorParser for SnapTradeErrorParser {
-    fn parse(&self, _status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorDetails {
-        let (code, message) = parse(body);
-        ErrorDetails {
-            code,
-            message: message.map(with_likely_cause),
-        }
+    fn parse(&self, status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorDetails {
+        let (code, detail) = parse(body);
+        let view = SnapTradeError {
+            status,
+            code: code.clone(),
+            detail: detail.clone(),
+            body: Bytes::copy_from_slice(body),
+        };
+        ErrorDetails::new(code, detail.map(with_likely_cause)).with_view(view)
     }
 }
 

@@ -31,7 +31,7 @@
 //! * **Webhooks**: [`webhook::WebhookVerifier`] checks the `Signature` header (HMAC of the
 //!   canonical JSON body with the consumer key, constant-time) and the 300-second
 //!   `eventTimestamp` window, and returns a typed [`webhook::WebhookEvent`].
-//! * **Errors**: [`SnapTradeError::from_error`] decodes SnapTrade's failure bodies (status,
+//! * **Errors**: `err.provider::<`[`SnapTradeError`]`>()` decodes SnapTrade's failure bodies (status,
 //!   code, detail; raw body kept).
 //! * **Secrets**: the consumer key, user secrets (also when sent in a query) and login
 //!   links are [`SecretString`](fintra_core::secret::SecretString)s, redacted in `Debug`

@@ -20,7 +20,7 @@ pub fn client(transport: Arc<Canned>) -> AppPortalClient {
 
 /// `HttpErrorOut` (code and detail equal the example's) or, for 422, `HTTPValidationError`.
 pub fn check_error(err: &Error, example: &Value) -> Result<(), String> {
-    match AppPortalError::from_error(err) {
+    match err.provider::<AppPortalError>() {
         Some(AppPortalError::Validation(v)) => {
             let expected = example
                 .get("detail")

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use fintra_contract_tests::{Spec, postman_requests};
 use fintra_core::Error;
 use fintra_core::secret::{ExposeSecret, SecretString};
-use fintra_finicity::{AuthFailure, FinicityClient, FinicityCredentials, FinicityErrorExt};
+use fintra_finicity::{AuthFailure, FinicityClient, FinicityCredentials, FinicityErrorBody};
 use serde_json::{Value, json};
 
 use crate::harness::{Canned, OpCase, Provider, builder, run};
@@ -49,7 +49,7 @@ fn example_code(example: &Value) -> Option<String> {
 /// the example's, and the core error carries that code.
 pub fn check_error(err: &Error, example: &Value) -> Result<(), String> {
     let body = err
-        .finicity_error()
+        .provider::<FinicityErrorBody>()
         .ok_or("the body does not decode as a FinicityErrorBody")?;
     let expected = example_code(example).ok_or("the example has no code")?;
     if body.code() != Some(expected.as_str()) || err.code() != Some(expected.as_str()) {

@@ -32,7 +32,7 @@ fn secret() -> SecretString {
 /// `{default_code, default_detail}` (4xx) or `{code, detail, status_code}` (500): code and
 /// detail equal the example's.
 fn check_error(err: &Error, example: &Value) -> Result<(), String> {
-    let st = SnapTradeError::from_error(err).ok_or("not an API error")?;
+    let st = err.provider::<SnapTradeError>().ok_or("not an API error")?;
     let text = |v: Option<&Value>| match v {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),

@@ -173,7 +173,7 @@ async fn http_error_out_for_every_status_and_operation() {
             let api = err.as_api().unwrap();
             assert_eq!(api.message(), Some(detail));
             assert_eq!(api.body().as_ref(), body.as_bytes());
-            match AppPortalError::from_error(&err) {
+            match err.provider::<AppPortalError>() {
                 Some(AppPortalError::Http(e)) => {
                     assert_eq!((e.code.as_str(), e.detail.as_str()), (code, detail));
                 }
@@ -204,7 +204,7 @@ async fn validation_error_for_422_on_every_operation() {
             err.as_api().unwrap().message(),
             Some("body.expiry: ensure this value is less than or equal to 259200")
         );
-        let Some(AppPortalError::Validation(v)) = AppPortalError::from_error(&err) else {
+        let Some(AppPortalError::Validation(v)) = err.provider::<AppPortalError>() else {
             panic!("{op:?}: {err:?}");
         };
         assert_eq!(v.detail.len(), 1);
@@ -234,7 +234,7 @@ async fn unparseable_error_bodies_are_kept_raw() {
         let api = err.as_api().unwrap();
         assert_eq!(api.status().as_u16(), status);
         assert_eq!(api.body().as_ref(), body.as_bytes());
-        assert_eq!(AppPortalError::from_error(&err), None);
+        assert_eq!(err.provider::<AppPortalError>(), None);
         mock.delete_async().await;
     }
 }

@@ -3,7 +3,7 @@
 
 use fintra_connect_components::GoldStandardErrorMessage;
 use fintra_core::Error;
-use fintra_finicity::FinicityErrorExt;
+use fintra_finicity::FinicityErrorBody;
 use httpmock::MockServer;
 
 use crate::fixtures::*;
@@ -143,7 +143,12 @@ async fn every_documented_error_is_decoded() {
         let first = detail.first().unwrap();
         assert_eq!(api.message(), first.description.as_deref(), "{ctx}");
         assert_eq!(first.source.as_deref(), Some("Connect-Components"));
-        assert_eq!(err.recoverable(), Some(false), "{ctx}");
+        assert_eq!(
+            err.provider::<FinicityErrorBody>()
+                .and_then(|b| b.recoverable()),
+            Some(false),
+            "{ctx}"
+        );
         assert!(!detail.is_recoverable());
         let replayed = code == "10023";
         mock.assert_calls_async(if replayed { 2 } else { 1 }).await;
@@ -167,7 +172,11 @@ async fn raw_yaml_artifact_example_is_tolerated() {
         .await;
     let err = s.components.list_configurations(None).await.unwrap_err();
     assert_eq!(err.code(), Some("10023"));
-    assert_eq!(err.recoverable(), Some(false));
+    assert_eq!(
+        err.provider::<FinicityErrorBody>()
+            .and_then(|b| b.recoverable()),
+        Some(false)
+    );
     let api = err.as_api().unwrap();
     assert_eq!(api.message(), Some("Expired (Finicity-App-Token)"));
     // Recognised as an expired token: refreshed and replayed once.
@@ -195,6 +204,6 @@ async fn text_plain_401_is_decoded() {
     assert_eq!(api.status().as_u16(), 401);
     assert_eq!(api.code(), None);
     assert_eq!(api.message(), Some("Invalid (Finicity-App-Key)"));
-    assert!(err.finicity_error().is_none());
+    assert!(err.provider::<FinicityErrorBody>().is_none());
     mock.assert_calls_async(1).await;
 }

@@ -9,6 +9,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use super::executor::Client;
+use super::profile::ProviderProfile;
 use super::response::{ErrorParser, JsonErrorParser};
 use crate::auth::RequestSigner;
 use crate::error::Error;
@@ -36,8 +37,8 @@ use crate::transport::{
 #[derive(Clone)]
 pub struct ClientBuilder {
     base_url: Option<String>,
-    default_base_url: Option<&'static str>,
     user_agent: Option<String>,
+    error_parser: Option<Arc<dyn ErrorParser>>,
     transport: Option<TransportChoice>,
     /// Why the caller's reqwest builder did not build (reported by `build`).
     transport_error: Option<String>,
@@ -69,8 +70,8 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             base_url: None,
-            default_base_url: None,
             user_agent: None,
+            error_parser: None,
             transport: None,
             transport_error: None,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
@@ -100,11 +101,7 @@ impl Default for ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("provider", &self.settings.provider)
-            .field(
-                "base_url",
-                &self.base_url.as_deref().or(self.default_base_url),
-            )
+            .field("base_url", &self.base_url)
             .field("retry", &self.settings.retry)
             .field("timeout", &self.settings.timeout)
             .field("attempt_timeout", &self.settings.attempt_timeout)
@@ -128,34 +125,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The base URL used when the caller sets none (for provider crates).
-    pub fn default_base_url(mut self, url: &'static str) -> Self {
-        self.default_base_url = Some(url);
-        self
-    }
-
-    /// Whether a base URL was set explicitly.
-    pub fn has_base_url(&self) -> bool {
-        self.base_url.is_some()
-    }
-
-    /// The provider name used in tracing spans (for provider crates).
-    pub fn provider(mut self, name: &'static str) -> Self {
-        self.settings.provider = name;
-        self
-    }
-
     /// The `User-Agent`, e.g. `fintra-finicity/0.1.0` (default: `fintra-core/<version>`).
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
         self.user_agent = Some(ua.into());
-        self
-    }
-
-    /// Sets the user agent only if the caller has not set one (for provider crates).
-    pub fn default_user_agent(mut self, ua: impl Into<String>) -> Self {
-        if self.user_agent.is_none() {
-            self.user_agent = Some(ua.into());
-        }
         self
     }
 
@@ -227,24 +199,27 @@ impl ClientBuilder {
         Ok(self)
     }
 
-    /// Adds a request signer, run on every attempt of every request to the base URL's host.
+    /// Adds a request signer, run on every attempt of every request to the base URL's host
+    /// (after a [`ProviderProfile`]'s signers).
     pub fn signer(mut self, signer: Arc<dyn RequestSigner>) -> Self {
         self.settings.signers.push(signer);
         self
     }
 
-    /// Adds a refinement of retry classification (for provider crates). Classifiers run in
-    /// the order they were added, each given the decision so far (core's default for the
-    /// first), as smithy-rs orders its retry classifiers; a later one can override an earlier
-    /// one. Whatever they say, a write that may have reached the server is never repeated.
+    /// Adds a refinement of retry classification. Classifiers run in the order they were
+    /// added, each given the decision so far (core's default for the first), as smithy-rs
+    /// orders its retry classifiers; a later one can override an earlier one, and the user's
+    /// run after a [`ProviderProfile`]'s. Whatever they say, a write that may have reached the
+    /// server is never repeated.
     pub fn classifier(mut self, classifier: Arc<dyn RetryClassifier>) -> Self {
         self.settings.classifiers.push(classifier);
         self
     }
 
-    /// Parses provider error bodies (for provider crates).
+    /// Parses error bodies (default: a [`ProviderProfile`]'s parser, else
+    /// [`JsonErrorParser`]).
     pub fn error_parser(mut self, parser: Arc<dyn ErrorParser>) -> Self {
-        self.settings.error_parser = parser;
+        self.error_parser = Some(parser);
         self
     }
 
@@ -296,13 +271,19 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client.
+    /// Builds a client for no particular provider.
     pub fn build(self) -> Result<Client, Error> {
+        self.build_for(&ProviderProfile::new("generic"))
+    }
+
+    /// Builds a client for the provider `profile` describes (for provider crates). The
+    /// user's settings on this builder win: see [`ProviderProfile`].
+    pub fn build_for(self, profile: &ProviderProfile) -> Result<Client, Error> {
         let raw = self
             .base_url
             .as_deref()
-            .or(self.default_base_url)
-            .ok_or_else(|| Error::config("a base URL is required"))?;
+            .or(profile.default_base_url.as_deref())
+            .ok_or_else(|| Error::config("a base URL is required: set ClientBuilder::base_url"))?;
         let base = parse_base_url(raw)?;
         if let Some(e) = self.transport_error {
             return Err(Error::config(e));
@@ -313,10 +294,31 @@ impl ClientBuilder {
         };
         let user_agent = self
             .user_agent
+            .or_else(|| profile.user_agent.clone())
             .unwrap_or_else(|| concat!("fintra-core/", env!("CARGO_PKG_VERSION")).to_owned());
         let user_agent = HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::config("the user agent is not a valid header value"))?;
         let mut settings = self.settings;
+        settings.provider = profile.name;
+        // The provider's signers and classifiers first, the user's after them.
+        settings.signers = profile
+            .signers
+            .iter()
+            .cloned()
+            .chain(settings.signers)
+            .collect();
+        settings.classifiers = profile
+            .classifiers
+            .iter()
+            .cloned()
+            .chain(settings.classifiers)
+            .collect();
+        if let Some(parser) = self.error_parser.or_else(|| profile.error_parser.clone()) {
+            settings.error_parser = parser;
+        }
+        settings
+            .loggable_headers
+            .extend_from_slice(&profile.loggable_headers);
         settings.default_headers.insert(USER_AGENT, user_agent);
         settings
             .default_headers

@@ -296,7 +296,10 @@ impl Client {
             };
             // A sensitive attempt keeps handles on what it sends, to scrub an echo of them
             // from its error (refcounted clones; parsed only if the answer is an error).
-            let sent_values = op.sensitive.then(|| SentValues::capture(&request));
+            // (Boxed: the attempt's future stays one pointer larger, not one `SentValues`.)
+            let sent_values = op
+                .sensitive
+                .then(|| Box::new(SentValues::capture(&request)));
             let limit = options.attempt_timeout.or(inner.settings.attempt_timeout);
             // Queue for a slot; the semaphore is never closed, so this cannot fail.
             let slot = match inner.in_flight.try_acquire() {
@@ -407,6 +410,7 @@ impl Client {
                 rust_method: op.rust_method,
                 attempts: attempt,
                 deprecation,
+                view: details.view,
             };
             if let Some(sent) = &sent_values {
                 error.scrub_echoes(sent);

@@ -1,22 +1,76 @@
 //! What a call gives back: [`Response`], and the [`ErrorParser`]s that read provider error
 //! bodies.
 
+use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::deprecation::Deprecation;
-use crate::error::{DecodeError, Error};
+use crate::error::{DecodeError, Error, ProviderError};
 
-/// The provider's error code and message, extracted from an error body.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The provider's error code and message, extracted from an error body, and optionally the
+/// provider's typed view of the body ([`ErrorDetails::with_view`]), kept so that
+/// [`crate::Error::provider`] does not parse the body again.
+#[derive(Clone, Default)]
 pub struct ErrorDetails {
     /// The provider's error code, as a string.
     pub code: Option<String>,
     /// The provider's message.
     pub message: Option<String>,
+    pub(crate) view: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl ErrorDetails {
+    /// Details with `code` and `message`.
+    pub fn new(code: Option<String>, message: Option<String>) -> Self {
+        ErrorDetails {
+            code,
+            message,
+            view: None,
+        }
+    }
+
+    /// Keeps `view`, the provider's decoded body, for [`crate::Error::provider`] to return
+    /// without parsing the body again.
+    ///
+    /// ```
+    /// use fintra_core::{ApiError, ErrorDetails, ProviderError};
+    ///
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Problem(String);
+    /// impl ProviderError for Problem {
+    ///     fn from_api(api: &ApiError) -> Option<Self> {
+    ///         Some(Problem(String::from_utf8_lossy(api.body()).into_owned()))
+    ///     }
+    /// }
+    /// let details = ErrorDetails::new(None, Some("boom".into())).with_view(Problem("boom".into()));
+    /// assert_eq!(details.message.as_deref(), Some("boom"));
+    /// ```
+    pub fn with_view<T: ProviderError>(mut self, view: T) -> Self {
+        self.view = Some(Arc::new(view));
+        self
+    }
+}
+
+impl fmt::Debug for ErrorDetails {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ErrorDetails")
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("view", &self.view.is_some())
+            .finish()
+    }
+}
+
+impl PartialEq for ErrorDetails {
+    /// Compares code and message (a view is derived from the same body).
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code && self.message == other.message
+    }
 }
 
 /// Extracts [`ErrorDetails`] from a provider's error body. Must not fail: an unparseable
@@ -41,13 +95,12 @@ impl ErrorParser for JsonErrorParser {
             serde_json::Value::Number(n) => Some(n.to_string()),
             _ => None,
         };
-        ErrorDetails {
-            code: map.get("code").and_then(text),
-            message: map
-                .get("message")
+        ErrorDetails::new(
+            map.get("code").and_then(text),
+            map.get("message")
                 .and_then(text)
                 .or_else(|| map.get("detail").and_then(text)),
-        }
+        )
     }
 }
 

@@ -153,3 +153,79 @@ async fn invalid_request_is_rejected_before_sending() {
     assert!(matches!(err, Error::Config(_)));
     assert_eq!(mock.hits(), 0);
 }
+
+mod provider_view {
+    use std::cell::Cell;
+    use std::sync::Arc;
+
+    use fintra_core::test_util::{MockTransport, VirtualTime, virtual_builder};
+    use fintra_core::{
+        ApiError, AuthError, AuthErrorKind, Error, ErrorDetails, ErrorParser, Operation,
+        ProviderError, ProviderProfile, RequestOptions,
+    };
+    use http::{HeaderMap, StatusCode};
+
+    thread_local! {
+        /// How many times `Problem::from_api` decoded a body on this test's thread.
+        static DECODED: Cell<usize> = const { Cell::new(0) };
+    }
+
+    #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+    struct Problem {
+        kind: String,
+    }
+
+    impl ProviderError for Problem {
+        fn from_api(api: &ApiError) -> Option<Self> {
+            DECODED.set(DECODED.get() + 1);
+            api.detail()
+        }
+    }
+
+    #[derive(Debug)]
+    struct ProblemParser;
+
+    impl ErrorParser for ProblemParser {
+        fn parse(&self, _: StatusCode, _: &HeaderMap, body: &[u8]) -> ErrorDetails {
+            match serde_json::from_slice::<Problem>(body) {
+                Ok(p) => ErrorDetails::new(Some(p.kind.clone()), None).with_view(p),
+                Err(_) => ErrorDetails::default(),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_parsers_view_is_returned_without_parsing_the_body_again() {
+        let time = Arc::new(VirtualTime::default());
+        let mock = Arc::new(MockTransport::new());
+        mock.push_json(409, r#"{"kind":"conflict"}"#);
+        let client = virtual_builder("https://api.test", &time)
+            .transport(mock.clone())
+            .build_for(&ProviderProfile::new("p").error_parser(Arc::new(ProblemParser)))
+            .unwrap();
+        let err = client
+            .send_empty(Operation::get("Get", "/x"), &RequestOptions::new())
+            .await
+            .unwrap_err();
+        let before = DECODED.get();
+        let view = err.provider::<Problem>().unwrap();
+        assert_eq!(view.kind, "conflict");
+        assert_eq!(err.code(), Some("conflict"));
+        assert_eq!(DECODED.get(), before, "the body was parsed again");
+
+        // Behind an auth error, too.
+        let auth = Error::from(
+            AuthError::new(AuthErrorKind::TokenUnavailable, "no token").with_source(err),
+        );
+        assert_eq!(auth.provider::<Problem>(), Some(view));
+    }
+
+    #[test]
+    fn without_a_view_the_body_is_decoded() {
+        let api = ApiError::new("Op", StatusCode::CONFLICT, r#"{"kind":"gone"}"#);
+        assert_eq!(api.provider::<Problem>().unwrap().kind, "gone");
+        let not_json = Error::from(ApiError::new("Op", StatusCode::BAD_GATEWAY, "<html>"));
+        assert_eq!(not_json.provider::<Problem>(), None);
+        assert_eq!(Error::config("x").provider::<Problem>(), None);
+    }
+}

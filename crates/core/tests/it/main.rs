@@ -9,6 +9,7 @@ mod faults;
 mod limits;
 mod loopback;
 mod observability;
+mod profile;
 mod properties;
 mod redaction;
 mod retries;

@@ -11,7 +11,7 @@ use fintra_core::{
 use http::StatusCode;
 use httpmock::prelude::*;
 
-use crate::support::{builder, policy};
+use crate::support::{Always, builder, policy};
 
 #[tokio::test]
 async fn get_503_is_retried_until_attempts_run_out() {
@@ -387,24 +387,6 @@ async fn provider_classifier_overrides_the_default() {
     other.assert_calls_async(3).await;
 }
 
-/// A classifier that (wrongly) asks to retry everything: core must still refuse for writes.
-#[derive(Debug)]
-struct RetryEverything;
-
-impl RetryClassifier for RetryEverything {
-    fn classify(
-        &self,
-        _: &ClassifyContext<'_>,
-        _: AttemptOutcome<'_>,
-        _: RetryDecision,
-    ) -> RetryDecision {
-        RetryDecision::Retry {
-            kind: fintra_core::retry::RetryKind::Server,
-            after: None,
-        }
-    }
-}
-
 #[tokio::test]
 async fn no_classifier_can_make_an_unsafe_write_repeat() {
     let server = MockServer::start_async().await;
@@ -416,7 +398,7 @@ async fn no_classifier_can_make_an_unsafe_write_repeat() {
         .await;
     let time = Arc::new(VirtualTime::default());
     let client = builder(&server.base_url(), &time)
-        .classifier(Arc::new(RetryEverything))
+        .classifier(Arc::new(Always(true)))
         .build()
         .unwrap();
     client
@@ -508,12 +490,12 @@ async fn classifiers_run_in_order_each_seeing_the_decision_so_far() {
     }
     let time = Arc::new(VirtualTime::default());
     let op = || Operation::get("Locked", "/locked");
-    // NeverRetryLocked turns the default retry into "no"; RetryEverything, added after it,
+    // NeverRetryLocked turns the default retry into "no"; Always(true), added after it,
     // overrides that: the later classifier wins.
     let client = builder("https://api.test", &time)
         .transport(mock.clone())
         .classifier(Arc::new(NeverRetryLocked))
-        .classifier(Arc::new(RetryEverything))
+        .classifier(Arc::new(Always(true)))
         .build()
         .unwrap();
     client
@@ -524,7 +506,7 @@ async fn classifiers_run_in_order_each_seeing_the_decision_so_far() {
     // In the other order, the lock check has the last word.
     let client = builder("https://api.test", &time)
         .transport(mock.clone())
-        .classifier(Arc::new(RetryEverything))
+        .classifier(Arc::new(Always(true)))
         .classifier(Arc::new(NeverRetryLocked))
         .build()
         .unwrap();

@@ -208,6 +208,12 @@ impl AuthFailure {
         }
     }
 
+    /// Finicity's decoded answer (e.g. [`crate::FinicityErrorBody`]), if there was one: the
+    /// same idiom as [`Error::provider`].
+    pub fn provider<T: fintra_core::ProviderError>(&self) -> Option<T> {
+        self.source_error().and_then(Error::provider)
+    }
+
     /// The HTTP status of Finicity's answer, if there was one.
     pub fn status(&self) -> Option<http::StatusCode> {
         match self {

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use fintra_core::test_util::VirtualTime;
 use fintra_core::{AuthErrorKind, Error, Operation, RequestOptions};
-use fintra_finicity::FinicityErrorExt;
 use fintra_finicity::error::{FinicityErrorBody, GoldStandardErrorMessage};
 use httpmock::MockServer;
 
@@ -92,7 +91,10 @@ async fn create_token_errors_decoded_and_never_retried() {
         let api = err.source_error().and_then(Error::as_api).unwrap();
         assert_eq!(api.message(), Some(message), "{body}");
         assert_eq!(api.operation(), "CreateToken");
-        assert_eq!(err.finicity_error().unwrap().code(), Some(code));
+        assert_eq!(
+            err.provider::<FinicityErrorBody>().unwrap().code(),
+            Some(code)
+        );
         mock.assert_calls_async(1).await;
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use fintra_core::test_util::VirtualTime;
 use fintra_core::{AuthErrorKind, Error};
-use fintra_finicity::{AuthFailure, FinicityErrorExt, TokenSettings};
+use fintra_finicity::{AuthFailure, FinicityErrorBody, TokenSettings};
 use httpmock::MockServer;
 use serde_json::json;
 
@@ -128,7 +128,11 @@ async fn account_locked_24302_is_distinct_recorded_and_never_retried() {
 
     let err = probe(&finicity).await.unwrap_err();
     assert_eq!(kind(&err), AuthErrorKind::AccountLocked);
-    assert!(err.is_account_locked());
+    assert!(
+        err.provider::<FinicityErrorBody>()
+            .unwrap()
+            .is_account_locked()
+    );
     assert_eq!(err.code(), Some("24302"));
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert!(err.to_string().contains("support.finicity.com"), "{err}");

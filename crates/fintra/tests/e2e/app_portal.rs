@@ -11,7 +11,7 @@ use crate::support::{app_portal, app_portal_with, config, recorded_app_portal, s
 const APP: &str = "app_1srOrx2ZWZBpBUvZwXKQmoEYga2";
 
 fn http_error(err: &fintra::Error) -> (String, String) {
-    match AppPortalError::from_error(err) {
+    match err.provider::<AppPortalError>() {
         Some(AppPortalError::Http(body)) => (body.code, body.detail),
         other => panic!("expected an HttpErrorOut body, got {other:?} for {err:?}"),
     }

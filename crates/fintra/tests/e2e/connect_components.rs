@@ -7,8 +7,7 @@ use fintra::connect_components::models::{
     CreateConfiguration, Language, LoginFormRequest, OauthUrlRequest, ServiceAgreement,
 };
 use fintra::core::Error;
-use fintra::finicity::FinicityErrorExt;
-use fintra::finicity::error::FinicityErrorBody;
+use fintra::finicity::FinicityErrorBody;
 use fintra_sandbox::{
     FINICITY_MFA_INSTITUTION_LOGIN_ID, FINICITY_UNKNOWN_INSTITUTION_ID, Fault, FaultKind, Route,
 };
@@ -47,7 +46,7 @@ async fn configuration_round_trip_ends_in_a_decoded_404() {
     assert_eq!(err.code(), Some("4041"));
     let api = err.as_api().unwrap();
     assert_eq!(api.message(), Some("The requested entity was not found"));
-    match err.finicity_error().unwrap() {
+    match err.provider::<FinicityErrorBody>().unwrap() {
         FinicityErrorBody::GoldStandard(g) => {
             let first = g.first().unwrap();
             assert_eq!(first.reason_code.as_deref(), Some("4041"));

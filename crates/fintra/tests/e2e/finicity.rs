@@ -6,7 +6,7 @@ use std::time::Duration;
 use fintra::connect_components::ConnectComponentsClient;
 use fintra::core::secret::{ExposeSecret, SecretString};
 use fintra::core::{AuthErrorKind, Error};
-use fintra::finicity::{AuthFailure, FinicityClient, FinicityErrorExt};
+use fintra::finicity::{AuthFailure, FinicityClient, FinicityErrorBody};
 use fintra_sandbox::{Fault, FaultKind, Route, SandboxConfig};
 use tokio::task::JoinSet;
 
@@ -172,7 +172,7 @@ async fn a_locked_account_is_reported_with_24302_and_never_retried() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert_eq!(err.code(), Some("24302"));
     assert!(err.is_account_locked());
-    let body = err.finicity_error().unwrap();
+    let body = err.provider::<FinicityErrorBody>().unwrap();
     assert!(body.message().unwrap().contains("locked your account"));
     assert_eq!(sandbox.stats().hits(Route::FinicityCreateToken), 3);
 

@@ -13,7 +13,8 @@ use fintra_sandbox::{Fault, FaultKind, Provider, Route};
 use crate::support::{Recording, config, sandbox, snaptrade, snaptrade_credentials, time};
 
 fn snaptrade_error(err: &Error) -> SnapTradeError {
-    SnapTradeError::from_error(err).unwrap_or_else(|| panic!("not an API error: {err:?}"))
+    err.provider::<SnapTradeError>()
+        .unwrap_or_else(|| panic!("not an API error: {err:?}"))
 }
 
 #[tokio::test]

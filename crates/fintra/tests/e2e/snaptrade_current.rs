@@ -15,7 +15,8 @@ use crate::support::{capture_logs, config, recorded_snaptrade, sandbox, snaptrad
 const LEGACY_DEPRECATION: &str = "@1781222400";
 
 fn snaptrade_error(err: &Error) -> SnapTradeError {
-    SnapTradeError::from_error(err).unwrap_or_else(|| panic!("not an API error: {err:?}"))
+    err.provider::<SnapTradeError>()
+        .unwrap_or_else(|| panic!("not an API error: {err:?}"))
 }
 
 async fn register(client: &SnapTradeClient, user_id: &str) -> UserIdAndSecret {

@@ -33,7 +33,7 @@ fn status(err: &fintra::Error) -> Option<u16> {
 }
 
 fn http_code(err: &fintra::Error) -> String {
-    match AppPortalError::from_error(err) {
+    match err.provider::<AppPortalError>() {
         Some(AppPortalError::Http(body)) => body.code,
         other => panic!("expected an HttpErrorOut body, got {other:?} for {err:?}"),
     }

@@ -127,7 +127,7 @@ async fn documented_failures_of_every_operation() {
             let message = err.as_api().unwrap().message().unwrap();
             assert!(message.starts_with(detail), "{message}");
             assert_eq!(status == 401, message.contains("likely cause"), "{message}");
-            let st = SnapTradeError::from_error(&err).unwrap();
+            let st = err.provider::<SnapTradeError>().unwrap();
             assert_eq!(st.status, StatusCode::from_u16(status).unwrap());
             assert_eq!(st.code.as_deref(), Some(code));
             assert_eq!(st.detail.as_deref(), Some(detail));
@@ -149,7 +149,7 @@ async fn an_unparseable_failure_keeps_the_raw_body() {
         })
         .await;
     let err = Op::List.call(&client).await.unwrap_err();
-    let st = SnapTradeError::from_error(&err).unwrap();
+    let st = err.provider::<SnapTradeError>().unwrap();
     assert_eq!(st.status, StatusCode::BAD_GATEWAY);
     assert_eq!((st.code, st.detail), (None, None));
     assert_eq!(st.body.as_ref(), b"<html>Bad Gateway</html>");
