@@ -149,14 +149,14 @@ impl AppPortalClient {
     /// A POST with an idempotency key (the caller's, else a fresh `auto_<uuid v4>` shared by
     /// every attempt of this call) and a request id.
     fn post(&self, id: &'static str, path: String, options: &RequestOptions) -> Operation {
-        Operation::post(id, path)
+        named(Operation::post(id, path))
             .header(REQ_ID, request_id())
             .with_idempotency(idempotency(options))
     }
 
     /// A GET with a request id.
     fn get(&self, id: &'static str, path: String) -> Operation {
-        Operation::get(id, path).header(REQ_ID, request_id())
+        named(Operation::get(id, path)).header(REQ_ID, request_id())
     }
 
     /// `v1.authentication.app-portal-access`: a magic link (and token) that lets your user
@@ -430,6 +430,64 @@ fn idempotency(options: &RequestOptions) -> Idempotency {
     )
 }
 
+/// The `AppPortalClient` method of each operation id, shown in errors beside the spec id.
+const RUST_METHODS: &[(&str, &str)] = &[
+    (
+        "v1.authentication.app-portal-access",
+        "AppPortalClient::app_portal_access",
+    ),
+    (
+        "v1.authentication.expire-all",
+        "AppPortalClient::expire_all",
+    ),
+    (
+        "v1.authentication.dashboard-access",
+        "AppPortalClient::dashboard_access",
+    ),
+    ("v1.authentication.logout", "AppPortalClient::logout"),
+    ("v1.authentication.whoami", "AppPortalClient::whoami"),
+    (
+        "v1.authentication.stream-portal-access",
+        "AppPortalClient::stream_portal_access",
+    ),
+    (
+        "v1.authentication.stream-logout",
+        "AppPortalClient::stream_logout",
+    ),
+    (
+        "v1.authentication.stream-expire-all",
+        "AppPortalClient::stream_expire_all",
+    ),
+    (
+        "v1.authentication.get-poller-token",
+        "AppPortalClient::get_poller_token",
+    ),
+    (
+        "v1.authentication.rotate-poller-token",
+        "AppPortalClient::rotate_poller_token",
+    ),
+    (
+        "v1.authentication.get-stream-poller-token",
+        "AppPortalClient::get_stream_poller_token",
+    ),
+    (
+        "v1.authentication.rotate-stream-poller-token",
+        "AppPortalClient::rotate_stream_poller_token",
+    ),
+    (
+        "v1.authentication.exchange-one-time-token",
+        "AppPortalClient::exchange_one_time_token",
+    ),
+];
+
+/// Names the operation's Rust method (see [`RUST_METHODS`]).
+fn named(op: Operation) -> Operation {
+    match RUST_METHODS.iter().find(|(id, _)| *id == op.id()) {
+        Some((_, method)) => op.rust_method(method),
+        None => op,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,5 +543,21 @@ mod tests {
             Idempotency::Key(k) => assert!(k.as_str().starts_with("auto_")),
             other => panic!("{other:?}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod rust_method_tests {
+    use super::RUST_METHODS;
+
+    #[test]
+    fn every_method_name_is_the_operation_id_in_snake_case() {
+        for (id, method) in RUST_METHODS {
+            let derived = id
+                .trim_start_matches("v1.authentication.")
+                .replace('-', "_");
+            assert_eq!(*method, format!("AppPortalClient::{derived}"));
+        }
+        assert_eq!(RUST_METHODS.len(), 13);
     }
 }

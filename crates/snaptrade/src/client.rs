@@ -163,6 +163,7 @@ impl SnapTradeClient {
             "Authentication_registerSnapTradeUser",
             "/snapTrade/registerUser",
         )
+        .rust_method("SnapTradeClient::register_user")
         .json_bytes(canonical_body(body)?)
         .with_idempotency(Idempotency::Unsafe)
         .sensitive();
@@ -184,6 +185,7 @@ impl SnapTradeClient {
         self.commercial_only("login")?;
         check_user_id(user_id)?;
         let op = Operation::post("Authentication_loginSnapTradeUser", "/snapTrade/login")
+            .rust_method("SnapTradeClient::login")
             .query("userId", user_id)
             .secret_query("userSecret", user_secret);
         self.send_login(op, body, options).await
@@ -204,7 +206,8 @@ impl SnapTradeClient {
             )
             .into());
         }
-        let op = Operation::post("Authentication_loginSnapTradeUser", "/snapTrade/login");
+        let op = Operation::post("Authentication_loginSnapTradeUser", "/snapTrade/login")
+            .rust_method("SnapTradeClient::login_personal");
         self.send_login(op, body, options).await
     }
 
@@ -258,6 +261,7 @@ impl SnapTradeClient {
             "Authentication_resetSnapTradeUserSecret",
             "/snapTrade/resetUserSecret",
         )
+        .rust_method("SnapTradeClient::reset_user_secret")
         .json_bytes(canonical_body(&body)?)
         .with_idempotency(Idempotency::Unsafe)
         .sensitive();
@@ -269,7 +273,8 @@ impl SnapTradeClient {
     pub async fn list_users(&self, options: Option<RequestOptions>) -> Result<Vec<String>, Error> {
         self.commercial_only("list_users")?;
         let options = options_without_key(options)?;
-        let op = Operation::get("Authentication_listSnapTradeUsers", "/snapTrade/listUsers");
+        let op = Operation::get("Authentication_listSnapTradeUsers", "/snapTrade/listUsers")
+            .rust_method("SnapTradeClient::list_users");
         self.client.send_json(op, &options).await
     }
 
@@ -287,6 +292,7 @@ impl SnapTradeClient {
             "Authentication_deleteSnapTradeUser",
             "/snapTrade/deleteUser",
         )
+        .rust_method("SnapTradeClient::delete_user")
         .query("userId", user_id)
         .with_idempotency(Idempotency::Unsafe);
         self.client.send_json(op, &options).await
@@ -308,6 +314,7 @@ impl SnapTradeClient {
         check_user_id(user_id)?;
         let options = options_without_key(options)?;
         let op = Operation::get("Authentication_getUserJWT", "/snapTrade/encryptedJWT")
+            .rust_method("SnapTradeClient::encrypted_jwt")
             .query("userId", user_id)
             .secret_query("userSecret", user_secret)
             .sensitive();

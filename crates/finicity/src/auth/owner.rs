@@ -437,6 +437,7 @@ impl FinicityAuth {
         let op = {
             let secret = inner.secret();
             Operation::put("ModifyPartnerSecret", AUTHENTICATION_PATH)
+                .rust_method("FinicityClient::modify_partner_secret")
                 .json(&PartnerCredentialsWithNewSecret {
                     credentials: PartnerCredentials {
                         partner_id: &inner.partner_id,
@@ -787,6 +788,7 @@ impl Inner {
         let op = {
             let secret = self.secret();
             Operation::post("CreateToken", AUTHENTICATION_PATH)
+                .rust_method("FinicityClient::create_token")
                 .json(&PartnerCredentials {
                     partner_id: &self.partner_id,
                     partner_secret: secret.expose_secret(),

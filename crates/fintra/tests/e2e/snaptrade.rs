@@ -224,6 +224,10 @@ async fn a_wrong_consumer_key_fails_the_signature_check() {
     assert_eq!(e.status.as_u16(), 401);
     assert_eq!(e.code.as_deref(), Some("1076"));
     assert_eq!(e.detail.as_deref(), Some("Unable to verify signature sent"));
+    assert!(
+        err.to_string().contains("SnapTradeClient::list_users"),
+        "the error names the Rust method: {err}"
+    );
     let message = err.as_api().unwrap().message().unwrap();
     assert!(
         message.starts_with("Unable to verify signature sent (likely cause: the consumer key"),
