@@ -15,9 +15,15 @@
 //!   [`auth::CachedTokenProvider`] with refresh-before-expiry and replay-once on "token
 //!   expired"; credentials are only attached to requests for the configured origin.
 //! * **errors** — one [`Error`] that keeps status, provider code, request id, `Retry-After`
-//!   and the raw body.
+//!   and the raw body; [`Error::provider`] gives a provider crate's typed view of the body
+//!   ([`ProviderError`]), and [`Error::report`] prints the error with its causes on one line.
+//! * **providers** — a provider crate brings its settings (default base URL, user agent,
+//!   signers, retry classifiers, error parser) as a [`ProviderProfile`], applied under the
+//!   user's [`ClientBuilder`] settings, which always win.
 //! * **secrets** — every credential is a [`secret::SecretString`]; headers are redacted
-//!   through an allow-list before they are logged or stored.
+//!   through an allow-list before they are logged or stored; for a
+//!   [sensitive](Operation::sensitive) operation, request values the provider echoes in its
+//!   error are shown as `[REDACTED]`.
 //! * **observability** — a `tracing` span per operation and one per attempt, a debug event
 //!   per retry and per success (status, latency), the attempt count on final errors, and one
 //!   warning per operation per client when the provider sends a [`Deprecation`] notice.

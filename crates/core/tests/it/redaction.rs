@@ -161,3 +161,58 @@ async fn a_sensitive_operation_error_body_is_never_printed() {
     let plain = fintra_core::ApiError::new("Op", http::StatusCode::CONFLICT, body.clone());
     assert!(format!("{plain:?}").contains("User already exist"));
 }
+
+/// A sensitive operation whose failure message quotes what the request carried (a JSON body
+/// string, a secret query value, a bearer token): every print of the error, retries and the
+/// final log line show `[REDACTED]` in their place; `message()` is scrubbed, `body()` is not.
+#[tokio::test]
+async fn values_a_sensitive_request_carried_are_scrubbed_from_the_providers_message() {
+    let logs = CapturedLogs::default();
+    let _guard = tracing::subscriber::set_default(logs.clone());
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+
+    const BODY_SECRET: &str = "old-user-secret-42";
+    const QUERY_SECRET: &str = "query-secret-77";
+    let echo = format!(
+        r#"{{"code":"bad","message":"rejected {BODY_SECRET} with {QUERY_SECRET} and Bearer {SECRET}"}}"#
+    );
+    let mock = Arc::new(MockTransport::new());
+    mock.push_json(503, &echo).push_json(400, &echo);
+    let time = Arc::new(VirtualTime::default());
+    let client = crate::support::builder("https://api.test", &time)
+        .transport(mock.clone())
+        .signer(Arc::new(
+            HeaderSigner::bearer(SecretString::from(SECRET)).unwrap(),
+        ))
+        .build()
+        .unwrap();
+    let op = Operation::post("ResetSecret", "/reset")
+        .secret_query("sig", &SecretString::from(QUERY_SECRET))
+        .json(&serde_json::json!({"userId": "u1", "userSecret": BODY_SECRET}))
+        .unwrap()
+        .with_idempotency(fintra_core::Idempotency::Safe)
+        .sensitive();
+    let err = client
+        .execute(op, &RequestOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(mock.hits(), 2);
+
+    let api = err.as_api().unwrap();
+    assert_eq!(
+        api.message(),
+        Some("rejected [REDACTED] with [REDACTED] and [REDACTED]")
+    );
+    assert!(
+        std::str::from_utf8(api.body())
+            .unwrap()
+            .contains(BODY_SECRET)
+    );
+    let logged = logs.text();
+    assert!(logged.contains("retrying"), "{logged}");
+    let shown = format!("{err} {err:?} {api:?} {} {logged}", err.report());
+    for secret in [BODY_SECRET, QUERY_SECRET, SECRET] {
+        assert!(!shown.contains(secret), "{secret} shows in {shown}");
+    }
+    assert!(err.to_string().contains("[REDACTED]"), "{err}");
+}
