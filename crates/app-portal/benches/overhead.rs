@@ -32,8 +32,8 @@ use fintra_app_portal::{AppPortalAccessIn, AppPortalAccessOut, AppPortalClient};
 use fintra_core::ClientBuilder;
 use fintra_core::reqwest;
 use fintra_core::secret::SecretString;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
 
 const TOKEN: &str = "testsk_bench_0123456789abcdefghijklmnop";
 const APP_ID: &str = "app_1srOrx2ZWZBpBUvZwXKQmoEYga2";
@@ -53,63 +53,62 @@ const TARGET_THROUGHPUT: f64 = 0.95;
 /// The last request the server saw, when capturing is switched on.
 type Capture = Arc<Mutex<Option<Vec<u8>>>>;
 
-/// Position of the blank line ending the request head.
-fn head_end(buf: &[u8]) -> Option<usize> {
-    buf.windows(4).position(|w| w == b"\r\n\r\n")
+/// The value of header `name` if `line` (one line of a request head) is that header.
+fn header_value<'a>(line: &'a [u8], name: &str) -> Option<&'a str> {
+    let line = std::str::from_utf8(line).ok()?;
+    let (key, value) = line.split_once(':')?;
+    key.eq_ignore_ascii_case(name).then(|| value.trim())
 }
 
-/// The request's `content-length` (0 when absent).
-fn content_length(head: &[u8]) -> usize {
-    std::str::from_utf8(head)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse().ok())
-        .unwrap_or(0)
+/// Serves one keep-alive connection: reads each request (head line by line, then its
+/// `content-length` body) and answers `response`. Ends when the client closes.
+async fn connection(mut socket: TcpStream, response: Arc<[u8]>, capture: Capture) {
+    let (read, mut write) = socket.split();
+    let mut reader = BufReader::new(read);
+    let mut request = Vec::with_capacity(4096);
+    loop {
+        request.clear();
+        let mut length = 0;
+        loop {
+            let start = request.len();
+            match reader.read_until(b'\n', &mut request).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let line = &request[start..];
+            if line == b"\r\n" {
+                break;
+            }
+            if let Some(value) = header_value(line, "content-length") {
+                length = value.parse().unwrap_or(0);
+            }
+        }
+        let start = request.len();
+        request.resize(start + length, 0);
+        if reader.read_exact(&mut request[start..]).await.is_err() {
+            return;
+        }
+        if let Ok(mut slot) = capture.lock()
+            && slot.is_some()
+        {
+            *slot = Some(request.clone());
+        }
+        if write.write_all(&response).await.is_err() {
+            return;
+        }
+    }
 }
 
-/// Answers every request on a connection (after reading its body) with the spec's example.
+/// Accepts connections and serves each on its own task.
 async fn serve(listener: TcpListener, capture: Capture) {
-    let response = format!(
+    let response: Arc<[u8]> = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{ACCESS_OUT}",
         ACCESS_OUT.len()
-    );
-    loop {
-        let Ok((mut socket, _)) = listener.accept().await else {
-            return;
-        };
-        let response = response.clone();
-        let capture = capture.clone();
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 16 * 1024];
-            let mut filled = 0;
-            loop {
-                let Ok(n) = socket.read(&mut buf[filled..]).await else {
-                    return;
-                };
-                if n == 0 {
-                    return;
-                }
-                filled += n;
-                while let Some(end) = head_end(&buf[..filled]) {
-                    let total = end + 4 + content_length(&buf[..end]);
-                    if filled < total {
-                        break;
-                    }
-                    if let Ok(mut slot) = capture.lock()
-                        && slot.is_some()
-                    {
-                        *slot = Some(buf[..total].to_vec());
-                    }
-                    if socket.write_all(response.as_bytes()).await.is_err() {
-                        return;
-                    }
-                    buf.copy_within(total..filled, 0);
-                    filled -= total;
-                }
-            }
-        });
+    )
+    .into_bytes()
+    .into();
+    while let Ok((socket, _)) = listener.accept().await {
+        tokio::spawn(connection(socket, response.clone(), capture.clone()));
     }
 }
 
