@@ -217,7 +217,8 @@ async fn a_wrong_token_and_an_unknown_app_are_decoded_as_http_errors() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     assert_eq!(err.code(), Some("authentication_failed"));
     assert!(
-        err.to_string().contains("AppPortalClient::app_portal_access"),
+        err.to_string()
+            .contains("AppPortalClient::app_portal_access"),
         "the error names the Rust method: {err}"
     );
     assert_eq!(
