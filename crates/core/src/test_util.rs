@@ -403,7 +403,9 @@ impl From<(u16, ScriptHeaders, &str)> for ScriptReply {
 ///         then.respond_with(move |req| s.respond(req));
 ///     })
 ///     .await;
-/// let first = reqwest::get(server.url("/ping")).await.unwrap();
+/// // fintra's builder installs the rustls provider (plain `reqwest::get` would not).
+/// let http = fintra_core::reqwest_client_builder().build().unwrap();
+/// let first = http.get(server.url("/ping")).send().await.unwrap();
 /// assert_eq!(first.status(), 503);
 /// assert_eq!(script.seen().len(), 1);
 /// # }
