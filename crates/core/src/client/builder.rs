@@ -366,7 +366,11 @@ pub(super) fn parse_base_url(raw: &str) -> Result<BaseUrl, Error> {
     } else {
         format!("`{trimmed}`")
     };
-    let fix = if trimmed.contains("://") {
+    let fix = if trimmed.contains(char::is_whitespace) {
+        "a URL has no spaces: use an absolute http or https URL such as \
+         `https://api.example.com/v1`"
+            .to_owned()
+    } else if trimmed.contains("://") {
         "use an absolute http or https URL such as `https://api.example.com/v1`".to_owned()
     } else {
         format!(
@@ -434,7 +438,7 @@ mod tests {
         assert!(parse_base_url("https://x.com/?a=b").is_err());
         assert!(parse_base_url("not a url").is_err());
         for (raw, hint) in [
-            ("not a url", "`https://not a url`"),
+            ("not a url", "a URL has no spaces"),
             ("api.example.com/v1", "`https://api.example.com/v1`"),
             ("localhost:8080", "`https://localhost:8080`"),
             ("ftp://x", "absolute http or https URL"),
