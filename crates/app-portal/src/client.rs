@@ -146,17 +146,27 @@ impl AppPortalClient {
         self.client.base_url()
     }
 
-    /// A POST with an idempotency key (the caller's, else a fresh `auto_<uuid v4>` shared by
-    /// every attempt of this call) and a request id.
-    fn post(&self, id: &'static str, path: String, options: &RequestOptions) -> Operation {
-        named(Operation::post(id, path))
+    /// A POST of the `AppPortalClient` method `method` (named in errors), with an idempotency
+    /// key (the caller's, else a fresh `auto_<uuid v4>` shared by every attempt of this call)
+    /// and a request id.
+    fn post(
+        &self,
+        id: &'static str,
+        method: &'static str,
+        path: String,
+        options: &RequestOptions,
+    ) -> Operation {
+        Operation::post(id, path)
+            .rust_method(method)
             .header(REQ_ID, request_id())
             .with_idempotency(idempotency(options))
     }
 
-    /// A GET with a request id.
-    fn get(&self, id: &'static str, path: String) -> Operation {
-        named(Operation::get(id, path)).header(REQ_ID, request_id())
+    /// A GET of the `AppPortalClient` method `method` (named in errors), with a request id.
+    fn get(&self, id: &'static str, method: &'static str, path: String) -> Operation {
+        Operation::get(id, path)
+            .rust_method(method)
+            .header(REQ_ID, request_id())
     }
 
     /// `v1.authentication.app-portal-access`: a magic link (and token) that lets your user
@@ -175,7 +185,12 @@ impl AppPortalClient {
             encode_path_segment(app_id)
         );
         let op = self
-            .post("v1.authentication.app-portal-access", path, &options)
+            .post(
+                "v1.authentication.app-portal-access",
+                "AppPortalClient::app_portal_access",
+                path,
+                &options,
+            )
             .json(body)?
             .sensitive();
         self.client.send_json(op, &options).await
@@ -197,7 +212,12 @@ impl AppPortalClient {
             encode_path_segment(app_id)
         );
         let op = self
-            .post("v1.authentication.expire-all", path, &options)
+            .post(
+                "v1.authentication.expire-all",
+                "AppPortalClient::expire_all",
+                path,
+                &options,
+            )
             .json(body)?;
         self.client.send_empty(op, &options).await
     }
@@ -219,7 +239,12 @@ impl AppPortalClient {
             encode_path_segment(app_id)
         );
         let op = self
-            .post("v1.authentication.dashboard-access", path, &options)
+            .post(
+                "v1.authentication.dashboard-access",
+                "AppPortalClient::dashboard_access",
+                path,
+                &options,
+            )
             .sensitive();
         self.client.send_json(op, &options).await
     }
@@ -230,6 +255,7 @@ impl AppPortalClient {
         let options = options.unwrap_or_default();
         let op = self.post(
             "v1.authentication.logout",
+            "AppPortalClient::logout",
             "/api/v1/auth/logout".to_owned(),
             &options,
         );
@@ -240,7 +266,11 @@ impl AppPortalClient {
     /// 429/5xx.
     pub async fn whoami(&self, options: Option<RequestOptions>) -> Result<WhoamiOut, Error> {
         let options = options.unwrap_or_default();
-        let op = self.get("v1.authentication.whoami", "/api/v1/auth/whoami".to_owned());
+        let op = self.get(
+            "v1.authentication.whoami",
+            "AppPortalClient::whoami",
+            "/api/v1/auth/whoami".to_owned(),
+        );
         self.client.send_json(op, &options).await
     }
 
@@ -260,7 +290,12 @@ impl AppPortalClient {
             encode_path_segment(stream_id)
         );
         let op = self
-            .post("v1.authentication.stream-portal-access", path, &options)
+            .post(
+                "v1.authentication.stream-portal-access",
+                "AppPortalClient::stream_portal_access",
+                path,
+                &options,
+            )
             .json(body)?
             .sensitive();
         self.client.send_json(op, &options).await
@@ -272,6 +307,7 @@ impl AppPortalClient {
         let options = options.unwrap_or_default();
         let op = self.post(
             "v1.authentication.stream-logout",
+            "AppPortalClient::stream_logout",
             "/api/v1/auth/stream-logout".to_owned(),
             &options,
         );
@@ -294,7 +330,12 @@ impl AppPortalClient {
             encode_path_segment(stream_id)
         );
         let op = self
-            .post("v1.authentication.stream-expire-all", path, &options)
+            .post(
+                "v1.authentication.stream-expire-all",
+                "AppPortalClient::stream_expire_all",
+                path,
+                &options,
+            )
             .json(body)?;
         self.client.send_empty(op, &options).await
     }
@@ -316,7 +357,11 @@ impl AppPortalClient {
             encode_path_segment(endpoint_id)
         );
         let op = self
-            .get("v1.authentication.get-poller-token", path)
+            .get(
+                "v1.authentication.get-poller-token",
+                "AppPortalClient::get_poller_token",
+                path,
+            )
             .sensitive();
         self.client.send_json(op, &options).await
     }
@@ -340,7 +385,12 @@ impl AppPortalClient {
             encode_path_segment(endpoint_id)
         );
         let op = self
-            .post("v1.authentication.rotate-poller-token", path, &options)
+            .post(
+                "v1.authentication.rotate-poller-token",
+                "AppPortalClient::rotate_poller_token",
+                path,
+                &options,
+            )
             .json(body)?
             .expect_status(StatusCode::CREATED)
             .sensitive();
@@ -364,7 +414,11 @@ impl AppPortalClient {
             encode_path_segment(sink_id)
         );
         let op = self
-            .get("v1.authentication.get-stream-poller-token", path)
+            .get(
+                "v1.authentication.get-stream-poller-token",
+                "AppPortalClient::get_stream_poller_token",
+                path,
+            )
             .sensitive();
         self.client.send_json(op, &options).await
     }
@@ -390,6 +444,7 @@ impl AppPortalClient {
         let op = self
             .post(
                 "v1.authentication.rotate-stream-poller-token",
+                "AppPortalClient::rotate_stream_poller_token",
                 path,
                 &options,
             )
@@ -410,6 +465,7 @@ impl AppPortalClient {
         let op = self
             .post(
                 "v1.authentication.exchange-one-time-token",
+                "AppPortalClient::exchange_one_time_token",
                 "/api/v1/auth/one-time-token".to_owned(),
                 &options,
             )
@@ -428,64 +484,6 @@ fn idempotency(options: &RequestOptions) -> Idempotency {
             .cloned()
             .unwrap_or_else(IdempotencyKey::generate),
     )
-}
-
-/// The `AppPortalClient` method of each operation id, shown in errors beside the spec id.
-const RUST_METHODS: &[(&str, &str)] = &[
-    (
-        "v1.authentication.app-portal-access",
-        "AppPortalClient::app_portal_access",
-    ),
-    (
-        "v1.authentication.expire-all",
-        "AppPortalClient::expire_all",
-    ),
-    (
-        "v1.authentication.dashboard-access",
-        "AppPortalClient::dashboard_access",
-    ),
-    ("v1.authentication.logout", "AppPortalClient::logout"),
-    ("v1.authentication.whoami", "AppPortalClient::whoami"),
-    (
-        "v1.authentication.stream-portal-access",
-        "AppPortalClient::stream_portal_access",
-    ),
-    (
-        "v1.authentication.stream-logout",
-        "AppPortalClient::stream_logout",
-    ),
-    (
-        "v1.authentication.stream-expire-all",
-        "AppPortalClient::stream_expire_all",
-    ),
-    (
-        "v1.authentication.get-poller-token",
-        "AppPortalClient::get_poller_token",
-    ),
-    (
-        "v1.authentication.rotate-poller-token",
-        "AppPortalClient::rotate_poller_token",
-    ),
-    (
-        "v1.authentication.get-stream-poller-token",
-        "AppPortalClient::get_stream_poller_token",
-    ),
-    (
-        "v1.authentication.rotate-stream-poller-token",
-        "AppPortalClient::rotate_stream_poller_token",
-    ),
-    (
-        "v1.authentication.exchange-one-time-token",
-        "AppPortalClient::exchange_one_time_token",
-    ),
-];
-
-/// Names the operation's Rust method (see [`RUST_METHODS`]).
-fn named(op: Operation) -> Operation {
-    match RUST_METHODS.iter().find(|(id, _)| *id == op.id()) {
-        Some((_, method)) => op.rust_method(method),
-        None => op,
-    }
 }
 
 #[cfg(test)]
@@ -543,21 +541,5 @@ mod tests {
             Idempotency::Key(k) => assert!(k.as_str().starts_with("auto_")),
             other => panic!("{other:?}"),
         }
-    }
-}
-
-#[cfg(test)]
-mod rust_method_tests {
-    use super::RUST_METHODS;
-
-    #[test]
-    fn every_method_name_is_the_operation_id_in_snake_case() {
-        for (id, method) in RUST_METHODS {
-            let derived = id
-                .trim_start_matches("v1.authentication.")
-                .replace('-', "_");
-            assert_eq!(*method, format!("AppPortalClient::{derived}"));
-        }
-        assert_eq!(RUST_METHODS.len(), 13);
     }
 }
