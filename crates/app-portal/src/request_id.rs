@@ -35,6 +35,6 @@ impl RequestSigner for RetryCountSigner {
                 .headers_mut()
                 .insert(RETRY_COUNT, HeaderValue::from(cx.attempt - 1));
         }
-        Box::pin(std::future::ready(Ok(())))
+        fintra_core::auth::signed(Ok(()))
     }
 }

@@ -63,6 +63,53 @@ pub trait RequestSigner: Send + Sync + fmt::Debug {
     }
 }
 
+/// The future of a signer that did its work synchronously, for [`RequestSigner::sign`].
+///
+/// On success it allocates nothing (the future is zero-sized), so a synchronous signer costs
+/// no heap allocation per attempt; an error is boxed as usual.
+///
+/// ```
+/// use bytes::Bytes;
+/// use fintra_core::auth::{RequestSigner, SignContext, signed};
+/// use fintra_core::{BoxFuture, Error};
+///
+/// #[derive(Debug)]
+/// struct Tenant;
+///
+/// impl RequestSigner for Tenant {
+///     fn sign<'a>(
+///         &'a self,
+///         request: &'a mut http::Request<Bytes>,
+///         _cx: SignContext,
+///     ) -> BoxFuture<'a, Result<(), Error>> {
+///         request
+///             .headers_mut()
+///             .insert("x-tenant", http::HeaderValue::from_static("acme"));
+///         signed(Ok(()))
+///     }
+/// }
+/// ```
+pub fn signed<'a>(result: Result<(), Error>) -> BoxFuture<'a, Result<(), Error>> {
+    /// A finished success: zero-sized, so boxing it does not allocate.
+    struct Done;
+
+    impl std::future::Future for Done {
+        type Output = Result<(), Error>;
+
+        fn poll(
+            self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Self::Output> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    match result {
+        Ok(()) => Box::pin(Done),
+        Err(error) => Box::pin(std::future::ready(Err(error))),
+    }
+}
+
 /// Sets one header to a secret value, e.g. an API key or `Authorization: Bearer …`.
 ///
 /// ```
@@ -113,7 +160,7 @@ impl RequestSigner for HeaderSigner {
         request
             .headers_mut()
             .insert(self.name.clone(), self.value.clone());
-        Box::pin(std::future::ready(Ok(())))
+        signed(Ok(()))
     }
 }
 
@@ -373,5 +420,28 @@ impl RequestSigner for TokenSigner {
             self.provider.invalidate(*g);
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn poll_once(mut fut: BoxFuture<'_, Result<(), Error>>) -> std::task::Poll<Result<(), Error>> {
+        fut.as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    }
+
+    #[test]
+    fn signed_is_ready_at_once_with_the_result() {
+        assert!(matches!(
+            poll_once(signed(Ok(()))),
+            std::task::Poll::Ready(Ok(()))
+        ));
+        let failed = poll_once(signed(Err(Error::config("no key"))));
+        assert!(
+            matches!(&failed, std::task::Poll::Ready(Err(e)) if e.to_string().contains("no key")),
+            "{failed:?}"
+        );
     }
 }

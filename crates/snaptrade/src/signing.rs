@@ -417,7 +417,7 @@ impl RequestSigner for Signer {
         request: &'a mut http::Request<Bytes>,
         cx: SignContext,
     ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(std::future::ready(self.sign_request(request, cx)))
+        fintra_core::auth::signed(self.sign_request(request, cx))
     }
 }
 
