@@ -76,28 +76,86 @@ pub(crate) fn check_path(operation: &str, path: &str) -> Result<(), InvalidReque
             "operation {operation}: the path does not start with `/`"
         ));
     };
-    if let Some(c) = path.chars().find(|c| matches!(c, '?' | '#' | '\\')) {
+    // One pass over the bytes (this runs on every call): `?`, `#` and `\` anywhere (ASCII,
+    // so a byte match is a char match), and at each segment's end whether it is a rejected
+    // parameter, a dot segment or empty.
+    let mut forbidden = None;
+    let mut bad_segment = None;
+    let mut start = 0;
+    let mut brace = false;
+    for (end, &b) in rest.as_bytes().iter().enumerate() {
+        // Most bytes are plain: one table lookup each.
+        if !SPECIAL[usize::from(b)] {
+            continue;
+        }
+        match b {
+            b'/' => {
+                if bad_segment.is_none() {
+                    bad_segment = segment_fault(&rest[start..end], brace, false);
+                }
+                start = end + 1;
+                brace = false;
+            }
+            b'{' => brace = true,
+            _ => {
+                forbidden.get_or_insert(b);
+            }
+        }
+    }
+    if bad_segment.is_none() {
+        bad_segment = segment_fault(&rest[start..], brace, true);
+    }
+    if let Some(c) = forbidden {
         return fail(format!(
-            "operation {operation}: the path holds `{c}`; encode path parameters with \
-             fintra_core::encode_path_segment and pass query parameters with Operation::query"
+            "operation {operation}: the path holds `{}`; encode path parameters with \
+             fintra_core::encode_path_segment and pass query parameters with Operation::query",
+            char::from(c)
         ));
     }
-    let count = rest.split('/').count();
-    for (i, segment) in rest.split('/').enumerate() {
-        if segment.contains(REJECTED) || is_dot_segment(segment) {
-            return fail(format!(
-                "operation {operation}: a path parameter is empty, `.` or `..`, which would \
-                 change the route; nothing was sent (pass the real id)"
-            ));
-        }
-        if segment.is_empty() && i + 1 != count {
-            return fail(format!(
-                "operation {operation}: the path has an empty segment (`//`), which would \
-                 change the route; nothing was sent (a path parameter is probably empty)"
-            ));
-        }
+    match bad_segment {
+        Some(Fault::Rejected) => fail(format!(
+            "operation {operation}: a path parameter is empty, `.` or `..`, which would \
+             change the route; nothing was sent (pass the real id)"
+        )),
+        Some(Fault::Empty) => fail(format!(
+            "operation {operation}: the path has an empty segment (`//`), which would \
+             change the route; nothing was sent (a path parameter is probably empty)"
+        )),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The bytes [`check_path`] looks at: `/`, `{`, and the forbidden `?`, `#` and `\`.
+static SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'/' as usize] = true;
+    table[b'{' as usize] = true;
+    table[b'?' as usize] = true;
+    table[b'#' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// What is wrong with a path segment.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// A rejected parameter or a dot segment.
+    Rejected,
+    /// Empty, and not the last segment.
+    Empty,
+}
+
+/// What is wrong with one segment of a path, if anything (`brace`: it holds a `{`).
+fn segment_fault(segment: &str, brace: bool, last: bool) -> Option<Fault> {
+    if (brace && segment.contains(REJECTED))
+        || (matches!(segment.as_bytes().first(), Some(b'.' | b'%')) && is_dot_segment(segment))
+    {
+        Some(Fault::Rejected)
+    } else if segment.is_empty() && !last {
+        Some(Fault::Empty)
+    } else {
+        None
+    }
 }
 
 /// `.` or `..`, also percent-encoded (`%2e`, `.%2E`...), as URL parsers recognise them.
@@ -144,6 +202,59 @@ mod tests {
         }
         for good in ["/", "/a/b/", "/a/b", "/a/%252e%252e/b"] {
             assert!(check_path("Op", good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn each_fault_gets_its_own_message() {
+        let message = |path: &str| check_path("Op", path).unwrap_err().to_string();
+        assert!(
+            message("/a?b/../c").contains("holds `?`"),
+            "forbidden bytes come first"
+        );
+        assert!(message("/a/x-{rejected-path-parameter}/b").contains("empty, `.` or `..`"));
+        assert!(message("//a").contains("empty segment"));
+        assert!(message("/a/..").contains("empty, `.` or `..`"));
+        assert!(
+            message("/a//../b").contains("empty segment"),
+            "the first fault wins"
+        );
+    }
+
+    /// The check as first written (split on `/`, then test each segment), as a reference.
+    fn reference(path: &str) -> Result<(), String> {
+        let Some(rest) = path.strip_prefix('/') else {
+            return Err("start".into());
+        };
+        if let Some(c) = path.chars().find(|c| matches!(c, '?' | '#' | '\\')) {
+            return Err(format!("holds `{c}`"));
+        }
+        let count = rest.split('/').count();
+        for (i, segment) in rest.split('/').enumerate() {
+            if segment.contains(REJECTED) || is_dot_segment(segment) {
+                return Err("empty, `.` or `..`".into());
+            }
+            if segment.is_empty() && i + 1 != count {
+                return Err("empty segment".into());
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        /// The one-pass check agrees with the reference on every path, in verdict and reason.
+        #[test]
+        fn the_one_pass_check_matches_the_reference(
+            path in "/?([a./%2eE{}?#\\\\]|\\{rejected-path-parameter\\}){0,12}",
+        ) {
+            let ours = check_path("Op", &path).map_err(|e| e.to_string());
+            match (reference(&path), ours) {
+                (Ok(()), Ok(())) => {}
+                (Err(reason), Err(message)) => {
+                    proptest::prop_assert!(message.contains(&reason), "{path}: {message}");
+                }
+                (want, got) => proptest::prop_assert!(false, "{path}: {want:?} vs {got:?}"),
+            }
         }
     }
 }
