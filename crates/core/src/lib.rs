@@ -54,6 +54,7 @@ mod echo;
 mod error;
 pub mod format;
 mod future;
+mod in_flight;
 mod operation;
 mod path;
 pub mod retry;

@@ -93,31 +93,71 @@ impl ReqwestTransport {
 
     /// Sends `request`; `prepared` is its URL as the client parsed it, used unless a signer
     /// changed the URI since.
-    pub(crate) async fn send_prepared(
+    ///
+    /// The conversion to a `reqwest::Request` runs here, synchronously: the returned future
+    /// then holds only what it needs across its awaits (reqwest's pending call, the target
+    /// for error messages, the body read so far), a few hundred bytes rather than the
+    /// request twice over, which every attempt would copy.
+    pub(crate) fn send_prepared(
         &self,
         request: http::Request<Bytes>,
         prepared: Option<PreparedUrl>,
         max: usize,
-    ) -> Result<http::Response<Bytes>, TransportError> {
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send + 'static {
         let target = Target::of(request.uri());
         let (parts, body) = request.into_parts();
         let request = match prepared {
-            Some(prepared) if prepared.uri == parts.uri => {
+            Some(prepared) if same_uri(&prepared.uri, &parts.uri) => {
                 let mut request = reqwest::Request::new(parts.method, prepared.url);
                 *request.headers_mut() = parts.headers;
                 *request.version_mut() = parts.version;
                 *request.body_mut() = Some(reqwest::Body::from(body));
-                request
+                Ok(request)
             }
             _ => reqwest::Request::try_from(http::Request::from_parts(parts, body))
-                .map_err(|e| map_reqwest_error(e, TransportErrorKind::Other, &target))?,
+                .map_err(|e| map_reqwest_error(e, TransportErrorKind::Other, &target)),
         };
-        let mut response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(|e| map_reqwest_error(e, TransportErrorKind::Io, &target))?;
+        let pending = request.map(|request| self.client.execute(request));
+        async move {
+            let response = pending?
+                .await
+                .map_err(|e| map_reqwest_error(e, TransportErrorKind::Io, &target))?;
+            read_capped(response, max, &target).await
+        }
+    }
+}
 
+/// Whether `a` and `b` are the same URI, cheaply when `b` is an untouched clone of `a`
+/// (their parts then share one buffer). Never true for different URIs; may be false for
+/// equal ones that differ in case, which only costs the slower conversion.
+fn same_uri(a: &http::Uri, b: &http::Uri) -> bool {
+    fn same(a: Option<&str>, b: Option<&str>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => std::ptr::eq(a, b) || a == b,
+            (None, None) => true,
+            _ => false,
+        }
+    }
+    a.scheme() == b.scheme()
+        && same(
+            a.authority().map(|x| x.as_str()),
+            b.authority().map(|x| x.as_str()),
+        )
+        && same(
+            a.path_and_query().map(|x| x.as_str()),
+            b.path_and_query().map(|x| x.as_str()),
+        )
+}
+
+/// Reads `response`'s body, failing once it is larger than `max` bytes. (Not an `async fn`:
+/// the response would be stored twice in its state.)
+#[allow(clippy::manual_async_fn)]
+fn read_capped(
+    mut response: reqwest::Response,
+    max: usize,
+    target: &Target,
+) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send + '_ {
+    async move {
         let declared = response
             .headers()
             .get(CONTENT_LENGTH)
@@ -126,7 +166,7 @@ impl ReqwestTransport {
         if declared.is_some_and(|len| len > max as u64) {
             return Err(too_large(max));
         }
-        let read = |e| map_reqwest_error(e, TransportErrorKind::Io, &target);
+        let read = |e| map_reqwest_error(e, TransportErrorKind::Io, target);
         // Most answers arrive in one chunk: keep it without copying.
         let first = response.chunk().await.map_err(read)?.unwrap_or_default();
         if first.len() > max {
@@ -325,6 +365,30 @@ fn shared_tls_config() -> Result<rustls::ClientConfig, Error> {
                  reqwest_client_builder().tls_certs_only(...) and ClientBuilder::reqwest_builder"
             ))
         })
+}
+
+#[cfg(test)]
+mod uri_tests {
+    #[test]
+    fn same_uri_is_true_only_for_the_same_uri() {
+        let uri: http::Uri = "https://api.example.com/v1/a?b=c".parse().unwrap();
+        assert!(super::same_uri(&uri, &uri.clone()), "an untouched clone");
+        let equal: http::Uri = "https://api.example.com/v1/a?b=c".parse().unwrap();
+        assert!(
+            super::same_uri(&uri, &equal),
+            "equal text in another buffer"
+        );
+        for other in [
+            "http://api.example.com/v1/a?b=c",
+            "https://api.example.com:8443/v1/a?b=c",
+            "https://api.example.com/v1/a?b=d",
+            "https://api.example.com/v1/a",
+            "https://other.example.com/v1/a?b=c",
+        ] {
+            let other: http::Uri = other.parse().unwrap();
+            assert!(!super::same_uri(&uri, &other), "{other}");
+        }
+    }
 }
 
 #[cfg(all(test, feature = "rustls", not(feature = "native-tls")))]

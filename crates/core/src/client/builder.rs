@@ -346,9 +346,6 @@ pub(super) enum TransportChoice {
 pub(super) struct BaseUrl {
     /// `scheme://authority/path` with no trailing `/`.
     pub(super) prefix: String,
-    pub(super) scheme: String,
-    /// `host[:port]` as `http::Uri` reports it, default port omitted.
-    pub(super) authority: String,
     /// The path with no trailing `/` (empty for the root).
     pub(super) path: String,
     /// The parsed base, from which each request's URL is derived without parsing its host
@@ -399,6 +396,7 @@ pub(super) fn parse_base_url(raw: &str) -> Result<BaseUrl, Error> {
     }
     let prefix = url.as_str().trim_end_matches('/').to_owned();
     let host = url.host_str().unwrap_or_default();
+    // `host[:port]` as `http::Uri` reports it, default port omitted.
     let authority = match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
@@ -407,9 +405,7 @@ pub(super) fn parse_base_url(raw: &str) -> Result<BaseUrl, Error> {
     let uri_scheme = url.scheme().parse().map_err(|_| unusable())?;
     let uri_authority = authority.parse().map_err(|_| unusable())?;
     Ok(BaseUrl {
-        scheme: url.scheme().to_owned(),
         path: url.path().trim_end_matches('/').to_owned(),
-        authority,
         prefix,
         url,
         uri_scheme,
@@ -451,10 +447,10 @@ mod tests {
         assert!(!text.contains("pw"), "{text}");
         let b = parse_base_url("https://API.example.com:443/v1").unwrap();
         assert_eq!(
-            (b.scheme.as_str(), b.authority.as_str()),
+            (b.uri_scheme.as_str(), b.uri_authority.as_str()),
             ("https", "api.example.com")
         );
         let b = parse_base_url("http://127.0.0.1:8080").unwrap();
-        assert_eq!(b.authority, "127.0.0.1:8080");
+        assert_eq!(b.uri_authority.as_str(), "127.0.0.1:8080");
     }
 }

@@ -18,6 +18,7 @@ use crate::deadline::{Elapsed, within};
 use crate::deprecation::Deprecation;
 use crate::echo::SentValues;
 use crate::error::{ApiError, Error, TransportError, TransportErrorKind};
+use crate::in_flight::InFlight;
 use crate::operation::{Idempotency, Operation, RequestOptions};
 use crate::retry::{AttemptOutcome, ClassifyContext, RetryDecision, default_decision, never_sent};
 use crate::secret::sanitize_headers;
@@ -41,7 +42,7 @@ struct Inner {
     base: BaseUrl,
     transport: TransportChoice,
     settings: Settings,
-    in_flight: tokio::sync::Semaphore,
+    in_flight: InFlight,
     /// Operations whose deprecation notice was already logged.
     deprecations_logged: std::sync::Mutex<Vec<&'static str>>,
 }
@@ -83,7 +84,7 @@ impl Client {
                 base,
                 transport,
                 settings,
-                in_flight: tokio::sync::Semaphore::new(max_in_flight),
+                in_flight: InFlight::new(max_in_flight),
                 deprecations_logged: std::sync::Mutex::new(Vec::new()),
             }),
         }
@@ -105,23 +106,25 @@ impl Client {
     }
 
     /// Executes `op` and decodes a JSON answer into `T`.
+    #[allow(clippy::manual_async_fn)] // see `execute`
     pub fn send_json<'a, T: DeserializeOwned>(
         &'a self,
         op: Operation,
         options: &'a RequestOptions,
     ) -> impl Future<Output = Result<T, Error>> + Send + 'a {
-        let call = self.execute(op, options);
-        async move { call.await?.json() }
+        // The call is built inside the block: built outside and captured, its future would be
+        // stored twice (as the capture and as the awaited value), and copied at each move.
+        async move { self.run(&op, options).await?.json() }
     }
 
     /// Executes `op` whose success answer has no body of interest (e.g. 204).
+    #[allow(clippy::manual_async_fn)] // see `execute`
     pub fn send_empty<'a>(
         &'a self,
         op: Operation,
         options: &'a RequestOptions,
     ) -> impl Future<Output = Result<(), Error>> + Send + 'a {
-        let call = self.execute(op, options);
-        async move { call.await.map(drop) }
+        async move { self.run(&op, options).await.map(drop) }
     }
 
     /// Executes `op`: signs each attempt, retries as the policy and classification allow,
@@ -134,6 +137,17 @@ impl Client {
     pub fn execute<'a>(
         &'a self,
         op: Operation,
+        options: &'a RequestOptions,
+    ) -> impl Future<Output = Result<Response, Error>> + Send + 'a {
+        async move { self.run(&op, options).await }
+    }
+
+    /// [`Client::execute`] on a borrowed operation, so that each public entry point stores
+    /// the operation once (the futures of a call are moved, and copied, as they are built).
+    #[allow(clippy::manual_async_fn)]
+    fn run<'a>(
+        &'a self,
+        op: &'a Operation,
         options: &'a RequestOptions,
     ) -> impl Future<Output = Result<Response, Error>> + Send + 'a {
         async move {
@@ -179,7 +193,7 @@ impl Client {
     #[allow(clippy::manual_async_fn)]
     fn execute_inner<'a>(
         &'a self,
-        op: Operation,
+        op: &'a Operation,
         options: &'a RequestOptions,
     ) -> impl Future<Output = Result<Response, Error>> + Send + 'a {
         async move {
@@ -203,11 +217,15 @@ impl Client {
                     status = tracing::field::Empty,
                     request_id = tracing::field::Empty,
                 );
-                let attempt_fut =
-                    pin!(self.attempt(&op, &idempotency, options, attempt, replayed, &span,));
-                let outcome = in_span(&span, attempt_fut)
-                    .await
-                    .map_err(|e| e.with_call(op.rust_method, attempt))?;
+                // Scoped, so that the attempt's future does not stay in this one's state while
+                // it sleeps before a retry.
+                let outcome = {
+                    let attempt_fut =
+                        pin!(self.attempt(op, &idempotency, options, attempt, replayed, &span));
+                    in_span(&span, attempt_fut)
+                        .await
+                        .map_err(|e| e.with_call(op.rust_method, attempt))?
+                };
                 let give_up = |err: Error, why: &str| {
                     let err = err.with_call(op.rust_method, attempt);
                     tracing::warn!(operation = op.id, attempts = attempt, error = %err, "giving up: {why}");
@@ -275,10 +293,13 @@ impl Client {
     ) -> impl Future<Output = Result<Attempt, Error>> + Send + 'a {
         async move {
             let inner = &*self.inner;
+            let limit = options.attempt_timeout.or(inner.settings.attempt_timeout);
             // Built for each attempt (an invalid path fails the first one, before anything is
             // sent): cheaper than keeping a template to clone.
             let (mut request, prepared) = self.build_request(op, idempotency, options)?;
-            if !inner.settings.signers.is_empty() && self.same_origin(request.uri()) {
+            // The request's scheme and authority are the base URL's (see `build_request`): the
+            // signers only ever sign for the configured origin.
+            if !inner.settings.signers.is_empty() {
                 let cx = SignContext {
                     operation: op.id,
                     attempt,
@@ -300,19 +321,32 @@ impl Client {
             let sent_values = op
                 .sensitive
                 .then(|| Box::new(SentValues::capture(&request)));
-            let limit = options.attempt_timeout.or(inner.settings.attempt_timeout);
-            // Queue for a slot; the semaphore is never closed, so this cannot fail.
-            let slot = match inner.in_flight.try_acquire() {
-                Ok(slot) => Some(slot),
-                Err(_) => inner.in_flight.acquire().await.ok(),
-            };
+            let slot = inner.in_flight.acquire().await;
             let max = inner.settings.max_response_bytes;
-            let sent = match &inner.transport {
+            // Not boxed: the reqwest send is a large future, and a heap block over 1 KiB is not
+            // served by the allocator's per-thread cache; allocating and freeing one per
+            // attempt contends across runtime workers (app-portal overhead bench, concurrency
+            // 64). The two kinds of transport are polled through one `poll_fn` instead.
+            let (via_reqwest, mut via_custom) = match &inner.transport {
                 TransportChoice::Reqwest(t) => {
-                    Box::pin(t.send_prepared(request, Some(prepared), max))
+                    (Some(t.send_prepared(request, Some(prepared), max)), None)
                 }
-                TransportChoice::Custom(t) => t.send(request, max),
+                TransportChoice::Custom(t) => (None, Some(t.send(request, max))),
             };
+            let mut via_reqwest = pin!(via_reqwest);
+            let sent = std::future::poll_fn(|cx| {
+                if let Some(call) = via_reqwest.as_mut().as_pin_mut() {
+                    return call.poll(cx);
+                }
+                match &mut via_custom {
+                    Some(call) => call.as_mut().poll(cx),
+                    // Not reached: exactly one of the two is set above.
+                    None => std::task::Poll::Ready(Err(TransportError::new(
+                        TransportErrorKind::Other,
+                        "no transport call was started",
+                    ))),
+                }
+            });
             let result = within(&*inner.settings.sleep, limit, pin!(sent))
                 .await
                 .unwrap_or_else(|Elapsed| {
@@ -325,7 +359,7 @@ impl Client {
                         ),
                     ))
                 });
-            if inner.in_flight.available_permits() == 0 {
+            if inner.in_flight.has_queue() {
                 // Calls are queued: let the connection this attempt used go back to the pool
                 // (the HTTP library does that on another task) before the next call takes the
                 // slot, so that call reuses it instead of opening a new socket.
@@ -465,15 +499,6 @@ impl Client {
             .find_map(|h| headers.get(h)?.to_str().ok().map(str::to_owned))
     }
 
-    /// Whether `uri` points at the base URL's scheme, host and port.
-    fn same_origin(&self, uri: &http::Uri) -> bool {
-        let base = &self.inner.base;
-        uri.scheme_str() == Some(base.scheme.as_str())
-            && uri
-                .authority()
-                .is_some_and(|a| a.as_str().eq_ignore_ascii_case(&base.authority))
-    }
-
     fn build_request(
         &self,
         op: &Operation,
@@ -545,23 +570,6 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn credentials_only_for_the_base_origin() {
-        let client = Client::builder()
-            .base_url("https://api.example.com:8443/v1")
-            .build()
-            .unwrap();
-        let same: http::Uri = "https://api.example.com:8443/v1/x".parse().unwrap();
-        assert!(client.same_origin(&same));
-        for other in [
-            "http://api.example.com:8443/v1/x",
-            "https://api.example.com/v1/x",
-            "https://evil.example.com:8443/v1/x",
-        ] {
-            assert!(!client.same_origin(&other.parse().unwrap()), "{other}");
-        }
-    }
 
     proptest::proptest! {
         /// The URL handed to reqwest (derived from the parsed base) is exactly what parsing
