@@ -157,9 +157,7 @@ impl RequestSigner for HeaderSigner {
         request: &'a mut http::Request<Bytes>,
         _cx: SignContext,
     ) -> BoxFuture<'a, Result<(), Error>> {
-        request
-            .headers_mut()
-            .insert(self.name.clone(), self.value.clone());
+        crate::headers::insert(request.headers_mut(), self.name.clone(), self.value.clone());
         signed(Ok(()))
     }
 }
@@ -404,7 +402,7 @@ impl RequestSigner for TokenSigner {
                 self.prefix,
                 token.secret(),
             )?;
-            request.headers_mut().insert(self.header.clone(), value);
+            crate::headers::insert(request.headers_mut(), self.header.clone(), value);
             request
                 .extensions_mut()
                 .insert(TokenGeneration(token.generation));

@@ -54,6 +54,7 @@ mod echo;
 mod error;
 pub mod format;
 mod future;
+mod headers;
 mod in_flight;
 mod operation;
 mod path;

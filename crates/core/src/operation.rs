@@ -220,7 +220,7 @@ impl Operation {
 
     /// Adds a header to this operation.
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.append(name, value);
+        crate::headers::append(&mut self.headers, name, value);
         self
     }
 
@@ -384,7 +384,7 @@ impl RequestOptions {
     }
     /// An extra header for this call.
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.append(name, value);
+        crate::headers::append(&mut self.headers, name, value);
         self
     }
 }

@@ -18,6 +18,7 @@ use crate::deadline::{Elapsed, within};
 use crate::deprecation::Deprecation;
 use crate::echo::SentValues;
 use crate::error::{ApiError, Error, TransportError, TransportErrorKind};
+use crate::headers::insert;
 use crate::in_flight::InFlight;
 use crate::operation::{Idempotency, Operation, RequestOptions};
 use crate::retry::{AttemptOutcome, ClassifyContext, RetryDecision, default_decision, never_sent};
@@ -70,6 +71,45 @@ enum Attempt {
     Success(Response),
     Failed(Error, RetryDecision),
     Replay,
+}
+
+/// An answer with a status the operation does not expect, and what the attempt kept for it.
+struct Answer {
+    attempt: u32,
+    replayed: bool,
+    parts: http::response::Parts,
+    body: Bytes,
+    extensions: http::Extensions,
+    sent_values: Option<Box<SentValues>>,
+    request_id: Option<String>,
+    deprecation: Option<Deprecation>,
+}
+
+/// Logs a call's success (only called when debug events are enabled).
+#[inline(never)]
+fn log_success(
+    op: &Operation,
+    response: &Response,
+    attempts: u32,
+    timer: Option<std::time::Instant>,
+) {
+    tracing::debug!(
+        operation = op.id,
+        status = response.status.as_u16(),
+        attempts,
+        latency_ms = timer.map(|t| t.elapsed().as_secs_f64() * 1e3),
+        "succeeded"
+    );
+}
+
+/// Logs a replay after a credential expired.
+#[cold]
+#[inline(never)]
+fn log_replay(op: &Operation) {
+    tracing::debug!(
+        operation = op.id,
+        "credential expired; replaying once with a fresh one"
+    );
 }
 
 impl Client {
@@ -226,57 +266,70 @@ impl Client {
                         .await
                         .map_err(|e| e.with_call(op.rust_method, attempt))?
                 };
-                let give_up = |err: Error, why: &str| {
-                    let err = err.with_call(op.rust_method, attempt);
-                    tracing::warn!(operation = op.id, attempts = attempt, error = %err, "giving up: {why}");
-                    Err(err)
-                };
                 match outcome {
                     Attempt::Success(response) => {
-                        tracing::debug!(
-                            operation = op.id,
-                            status = response.status.as_u16(),
-                            attempts = attempt,
-                            latency_ms = timer.map(|t| t.elapsed().as_secs_f64() * 1e3),
-                            "succeeded"
-                        );
+                        if timer.is_some() {
+                            log_success(op, &response, attempt, timer);
+                        }
                         return Ok(response);
                     }
                     Attempt::Replay => {
                         replayed = true;
-                        tracing::debug!(
-                            operation = op.id,
-                            "credential expired; replaying once with a fresh one"
-                        );
+                        log_replay(op);
                     }
                     Attempt::Failed(err, decision) => {
-                        let RetryDecision::Retry { kind, after } = decision else {
-                            let err = err.with_call(op.rust_method, attempt);
-                            tracing::debug!(operation = op.id, attempts = attempt, error = %err, "failed");
-                            return Err(err);
-                        };
                         retries += 1;
-                        if retries >= policy.max_attempts() {
-                            return give_up(err, "no attempts left");
-                        }
-                        let Some(delay) = policy.delay(retries, after) else {
-                            return give_up(
-                                err,
-                                "the server asks to wait longer than the policy's max_retry_after",
-                            );
-                        };
-                        if let Some(budget) = policy.max_elapsed()
-                            && elapsed(started, inner.settings.clock.now()).saturating_add(delay)
-                                > budget
-                        {
-                            return give_up(err, "the retry time budget (max_elapsed) is spent");
-                        }
-                        tracing::debug!(operation = op.id, attempt, ?kind, ?delay, error = %err, "retrying");
+                        let delay =
+                            self.retry_delay(op, policy, started, err, decision, attempt, retries)?;
                         inner.settings.sleep.sleep(delay).await;
                     }
                 }
             }
         }
+    }
+
+    /// After a failed attempt: how long to wait before the next one, or the error to end the
+    /// call with. Out of line and cold, like every failure path: the code a successful call
+    /// runs stays small (instruction-cache misses per call, app-portal overhead bench).
+    #[cold]
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn retry_delay(
+        &self,
+        op: &Operation,
+        policy: &crate::retry::RetryPolicy,
+        started: std::time::SystemTime,
+        err: Error,
+        decision: RetryDecision,
+        attempt: u32,
+        retries: u32,
+    ) -> Result<std::time::Duration, Error> {
+        let give_up = |err: Error, why: &str| {
+            let err = err.with_call(op.rust_method, attempt);
+            tracing::warn!(operation = op.id, attempts = attempt, error = %err, "giving up: {why}");
+            Err(err)
+        };
+        let RetryDecision::Retry { kind, after } = decision else {
+            let err = err.with_call(op.rust_method, attempt);
+            tracing::debug!(operation = op.id, attempts = attempt, error = %err, "failed");
+            return Err(err);
+        };
+        if retries >= policy.max_attempts() {
+            return give_up(err, "no attempts left");
+        }
+        let Some(delay) = policy.delay(retries, after) else {
+            return give_up(
+                err,
+                "the server asks to wait longer than the policy's max_retry_after",
+            );
+        };
+        if let Some(budget) = policy.max_elapsed()
+            && elapsed(started, self.inner.settings.clock.now()).saturating_add(delay) > budget
+        {
+            return give_up(err, "the retry time budget (max_elapsed) is spent");
+        }
+        tracing::debug!(operation = op.id, attempt, ?kind, ?delay, error = %err, "retrying");
+        Ok(delay)
     }
 
     /// Runs one attempt: build, sign, send, classify. (Not an `async fn`, like
@@ -366,21 +419,9 @@ impl Client {
                 tokio::task::yield_now().await;
             }
             drop(slot);
-            // Only a failure is classified (and reads the clock for it).
-            let classify = || ClassifyContext {
-                operation: op.id,
-                method: &op.method,
-                replay_safe: idempotency.is_replay_safe(),
-                attempt,
-                now: inner.settings.clock.now(),
-            };
             let response = match result {
                 Ok(response) => response,
-                Err(err) => {
-                    let outcome = AttemptOutcome::Transport(&err);
-                    let decision = self.decide(&classify(), outcome);
-                    return Ok(Attempt::Failed(err.for_operation(op.id).into(), decision));
-                }
+                Err(err) => return Ok(self.transport_failed(op, idempotency, attempt, err)),
             };
             let (parts, body) = response.into_parts();
             // Recorded once on this attempt's own span, so fields never pile up.
@@ -404,53 +445,117 @@ impl Client {
                     deprecation,
                 }));
             }
-            if !replayed {
-                let rejection = Rejection {
-                    status: parts.status,
-                    headers: &parts.headers,
-                    body: &body,
-                    extensions: &extensions,
-                };
-                if inner
-                    .settings
-                    .signers
-                    .iter()
-                    .any(|s| s.should_replay(&rejection))
-                {
-                    return Ok(Attempt::Replay);
-                }
-            }
-            let outcome = AttemptOutcome::Response {
+            Ok(self.rejected(
+                op,
+                idempotency,
+                Answer {
+                    attempt,
+                    replayed,
+                    parts,
+                    body,
+                    extensions,
+                    sent_values,
+                    request_id,
+                    deprecation,
+                },
+            ))
+        }
+    }
+
+    /// Only a failure is classified (and reads the clock for it).
+    fn classify_context<'a>(
+        &self,
+        op: &'a Operation,
+        idempotency: &Idempotency,
+        attempt: u32,
+    ) -> ClassifyContext<'a> {
+        ClassifyContext {
+            operation: op.id,
+            method: &op.method,
+            replay_safe: idempotency.is_replay_safe(),
+            attempt,
+            now: self.inner.settings.clock.now(),
+        }
+    }
+
+    /// An attempt that got no answer. (Cold and out of line: see `retry_delay`.)
+    #[cold]
+    #[inline(never)]
+    fn transport_failed(
+        &self,
+        op: &Operation,
+        idempotency: &Idempotency,
+        attempt: u32,
+        err: TransportError,
+    ) -> Attempt {
+        let outcome = AttemptOutcome::Transport(&err);
+        let decision = self.decide(&self.classify_context(op, idempotency, attempt), outcome);
+        Attempt::Failed(err.for_operation(op.id).into(), decision)
+    }
+
+    /// An attempt answered with a status the operation does not expect: a replay with a
+    /// fresh credential, or an [`ApiError`] and the retry decision. (Cold and out of line:
+    /// see `retry_delay`.)
+    #[cold]
+    #[inline(never)]
+    fn rejected(&self, op: &Operation, idempotency: &Idempotency, answer: Answer) -> Attempt {
+        let Answer {
+            attempt,
+            replayed,
+            parts,
+            body,
+            extensions,
+            sent_values,
+            request_id,
+            deprecation,
+        } = answer;
+        let inner = &*self.inner;
+        if !replayed {
+            let rejection = Rejection {
                 status: parts.status,
                 headers: &parts.headers,
                 body: &body,
+                extensions: &extensions,
             };
-            let classify = classify();
-            let decision = self.decide(&classify, outcome);
-            let details = inner
+            if inner
                 .settings
-                .error_parser
-                .parse(parts.status, &parts.headers, &body);
-            let mut error = ApiError {
-                operation: op.id,
-                status: parts.status,
-                code: details.code,
-                message: details.message,
-                request_id,
-                retry_after: crate::retry::parse_retry_after(&parts.headers, classify.now),
-                headers: sanitize_headers(&parts.headers, &inner.settings.loggable_headers),
-                body,
-                sensitive: op.sensitive,
-                rust_method: op.rust_method,
-                attempts: attempt,
-                deprecation,
-                view: details.view,
-            };
-            if let Some(sent) = &sent_values {
-                error.scrub_echoes(sent);
+                .signers
+                .iter()
+                .any(|s| s.should_replay(&rejection))
+            {
+                return Attempt::Replay;
             }
-            Ok(Attempt::Failed(error.into(), decision))
         }
+        let outcome = AttemptOutcome::Response {
+            status: parts.status,
+            headers: &parts.headers,
+            body: &body,
+        };
+        let classify = self.classify_context(op, idempotency, attempt);
+        let decision = self.decide(&classify, outcome);
+        let details = inner
+            .settings
+            .error_parser
+            .parse(parts.status, &parts.headers, &body);
+        let mut error = ApiError {
+            operation: op.id,
+            status: parts.status,
+            code: details.code,
+            message: details.message,
+            request_id,
+            retry_after: crate::retry::parse_retry_after(&parts.headers, classify.now),
+            headers: sanitize_headers(&parts.headers, &inner.settings.loggable_headers),
+            body,
+            sensitive: op.sensitive,
+            rust_method: op.rust_method,
+            attempts: attempt,
+            deprecation,
+            view: details.view,
+        };
+        if let Some(sent) = &sent_values {
+            error.scrub_echoes(sent);
+        }
+        Attempt::Failed(error.into(), decision)
     }
 
     /// Logs the first deprecation notice of each operation of this client.
@@ -551,14 +656,19 @@ impl Client {
         headers.clone_from(&inner.settings.default_headers);
         for map in [&op.headers, &options.headers] {
             for (name, value) in map {
-                headers.insert(name.clone(), value.clone());
+                insert(headers, name.clone(), value.clone());
             }
         }
         if op.body.is_some() && !headers.contains_key(CONTENT_TYPE) {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            insert(
+                headers,
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
         }
         if let Idempotency::Key(key) = idempotency {
-            headers.insert(
+            insert(
+                headers,
                 inner.settings.idempotency_header.clone(),
                 key.header_value(),
             );
