@@ -239,10 +239,13 @@ impl Client {
         async move {
             let inner = &*self.inner;
             let policy = options.retry.as_ref().unwrap_or(&inner.settings.retry);
-            let mut idempotency = op.idempotency.clone();
-            if let Some(key) = &options.idempotency_key {
-                idempotency = Idempotency::Key(key.clone());
-            }
+            // Borrowed unless the options override it: cloning a freshly made key's header
+            // value would allocate (its bytes become shared on their first clone).
+            let overridden = options
+                .idempotency_key
+                .as_ref()
+                .map(|key| Idempotency::Key(key.clone()));
+            let idempotency = overridden.as_ref().unwrap_or(&op.idempotency);
             let started = inner.settings.clock.now();
             // Latency is only measured when someone will read it.
             let timer = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
@@ -261,7 +264,7 @@ impl Client {
                 // it sleeps before a retry.
                 let outcome = {
                     let attempt_fut =
-                        pin!(self.attempt(op, &idempotency, options, attempt, replayed, &span));
+                        pin!(self.attempt(op, idempotency, options, attempt, replayed, &span));
                     in_span(&span, attempt_fut)
                         .await
                         .map_err(|e| e.with_call(op.rust_method, attempt))?
