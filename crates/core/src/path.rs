@@ -44,13 +44,28 @@ impl PathSegment<'_> {
 
 impl fmt::Display for PathSegment<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_valid() {
-            fmt::Display::fmt(&utf8_percent_encode(self.0, SEGMENT), f)
-        } else {
+        if !self.is_valid() {
             f.write_str(REJECTED)
+        } else if self.0.bytes().all(|b| UNRESERVED[usize::from(b)]) {
+            // Ids are usually unreserved already: written as they are, in one piece.
+            f.write_str(self.0)
+        } else {
+            fmt::Display::fmt(&utf8_percent_encode(self.0, SEGMENT), f)
         }
     }
 }
+
+/// The bytes [`SEGMENT`] leaves as they are (RFC 3986 unreserved), as a table.
+static UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    table
+};
 
 /// Percent-encodes one path parameter so it cannot add segments or a query.
 ///
@@ -255,6 +270,18 @@ mod tests {
                 }
                 (want, got) => proptest::prop_assert!(false, "{path}: {want:?} vs {got:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn the_unreserved_table_is_what_the_encoding_leaves_alone() {
+        for b in 0..=255u8 {
+            let text = [b];
+            let Ok(one) = std::str::from_utf8(&text) else {
+                continue;
+            };
+            let encoded = utf8_percent_encode(one, SEGMENT).to_string();
+            assert_eq!(UNRESERVED[usize::from(b)], encoded == one, "{b:#04x}");
         }
     }
 }
