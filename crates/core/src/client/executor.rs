@@ -502,23 +502,14 @@ impl Client {
     #[cold]
     #[inline(never)]
     fn rejected(&self, op: &Operation, idempotency: &Idempotency, answer: Answer) -> Attempt {
-        let Answer {
-            attempt,
-            replayed,
-            parts,
-            body,
-            extensions,
-            sent_values,
-            request_id,
-            deprecation,
-        } = answer;
         let inner = &*self.inner;
-        if !replayed {
+        let Answer { parts, body, .. } = &answer;
+        if !answer.replayed {
             let rejection = Rejection {
                 status: parts.status,
                 headers: &parts.headers,
-                body: &body,
-                extensions: &extensions,
+                body,
+                extensions: &answer.extensions,
             };
             if inner
                 .settings
@@ -532,30 +523,32 @@ impl Client {
         let outcome = AttemptOutcome::Response {
             status: parts.status,
             headers: &parts.headers,
-            body: &body,
+            body,
         };
-        let classify = self.classify_context(op, idempotency, attempt);
+        let classify = self.classify_context(op, idempotency, answer.attempt);
         let decision = self.decide(&classify, outcome);
         let details = inner
             .settings
             .error_parser
-            .parse(parts.status, &parts.headers, &body);
+            .parse(parts.status, &parts.headers, body);
+        let retry_after = crate::retry::parse_retry_after(&parts.headers, classify.now);
+        let headers = sanitize_headers(&parts.headers, &inner.settings.loggable_headers);
         let mut error = ApiError {
             operation: op.id,
-            status: parts.status,
+            status: answer.parts.status,
             code: details.code,
             message: details.message,
-            request_id,
-            retry_after: crate::retry::parse_retry_after(&parts.headers, classify.now),
-            headers: sanitize_headers(&parts.headers, &inner.settings.loggable_headers),
-            body,
+            request_id: answer.request_id,
+            retry_after,
+            headers,
+            body: answer.body,
             sensitive: op.sensitive,
             rust_method: op.rust_method,
-            attempts: attempt,
-            deprecation,
+            attempts: answer.attempt,
+            deprecation: answer.deprecation,
             view: details.view,
         };
-        if let Some(sent) = &sent_values {
+        if let Some(sent) = &answer.sent_values {
             error.scrub_echoes(sent);
         }
         Attempt::Failed(error.into(), decision)
