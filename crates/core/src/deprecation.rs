@@ -48,6 +48,11 @@ impl Deprecation {
         })
     }
 
+    /// Whether `name` is one of the two headers this reads.
+    pub(crate) fn is_notice_header(name: &HeaderName) -> bool {
+        name == DEPRECATION || name == SUNSET
+    }
+
     /// The `Deprecation` header as sent: `@<unix seconds>` since RFC 9745, `true` in older
     /// drafts.
     pub fn deprecation(&self) -> Option<&str> {

@@ -429,11 +429,10 @@ impl Client {
             let (parts, body) = response.into_parts();
             // Recorded once on this attempt's own span, so fields never pile up.
             span.record("status", parts.status.as_u16());
-            let request_id = self.request_id(&parts.headers);
+            let (request_id, deprecation) = self.request_id_and_notice(&parts.headers);
             if let Some(id) = &request_id {
                 span.record("request_id", id.as_str());
             }
-            let deprecation = Deprecation::from_headers(&parts.headers);
             if let Some(notice) = &deprecation {
                 self.log_deprecation(op, notice);
             }
@@ -592,12 +591,29 @@ impl Client {
         decision
     }
 
-    fn request_id(&self, headers: &HeaderMap) -> Option<String> {
-        self.inner
-            .settings
-            .request_id_headers
-            .iter()
-            .find_map(|h| headers.get(h)?.to_str().ok().map(str::to_owned))
+    /// The answer's request id and deprecation notice, if it has them. Most answers have
+    /// neither: one pass over their few header names settles that without a hashed lookup
+    /// per header looked for.
+    fn request_id_and_notice(&self, headers: &HeaderMap) -> (Option<String>, Option<Deprecation>) {
+        let ids = &self.inner.settings.request_id_headers;
+        let mut id_seen = false;
+        let mut notice_seen = false;
+        for name in headers.keys() {
+            id_seen |= ids.contains(name);
+            notice_seen |= Deprecation::is_notice_header(name);
+        }
+        let request_id = if id_seen {
+            ids.iter()
+                .find_map(|h| headers.get(h)?.to_str().ok().map(str::to_owned))
+        } else {
+            None
+        };
+        let notice = if notice_seen {
+            Deprecation::from_headers(headers)
+        } else {
+            None
+        };
+        (request_id, notice)
     }
 
     fn build_request(
