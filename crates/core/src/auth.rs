@@ -173,6 +173,42 @@ pub struct AccessToken {
 }
 
 impl AccessToken {
+    /// A token issued at `issued_at`, to be replaced at `refresh_at`, unusable from
+    /// `expires_at`; `generation` numbers the tokens of one provider in fetch order. For
+    /// providers that manage their own token cache (as `fintra-finicity` does).
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use fintra_core::auth::AccessToken;
+    /// use fintra_core::secret::SecretString;
+    ///
+    /// let issued = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let token = AccessToken::new(
+    ///     SecretString::from("tok_123"),
+    ///     issued,
+    ///     issued + Duration::from_secs(90 * 60),
+    ///     issued + Duration::from_secs(120 * 60),
+    ///     1,
+    /// );
+    /// assert_eq!(token.generation(), 1);
+    /// assert!(!format!("{token:?}").contains("tok_123"));
+    /// ```
+    pub fn new(
+        value: SecretString,
+        issued_at: SystemTime,
+        refresh_at: SystemTime,
+        expires_at: SystemTime,
+        generation: u64,
+    ) -> Self {
+        AccessToken {
+            value,
+            issued_at,
+            refresh_at,
+            expires_at,
+            generation,
+        }
+    }
+
     /// The token text. Handle with care: never log it.
     pub fn secret(&self) -> &SecretString {
         &self.value
@@ -295,13 +331,13 @@ impl<F: TokenFetcher> CachedTokenProvider<F> {
                 let now = self.clock.now();
                 let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
                 state.generation += 1;
-                let token = AccessToken {
+                let token = AccessToken::new(
                     value,
-                    issued_at: now,
-                    refresh_at: saturating_add(now, self.lifetime.refresh_after),
-                    expires_at: saturating_add(now, self.lifetime.expires_after),
-                    generation: state.generation,
-                };
+                    now,
+                    saturating_add(now, self.lifetime.refresh_after),
+                    saturating_add(now, self.lifetime.expires_after),
+                    state.generation,
+                );
                 state.current = Some(token.clone());
                 tracing::debug!(generation = token.generation, "fetched a new access token");
                 Ok(token)

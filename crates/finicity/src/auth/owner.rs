@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use fintra_core::auth::{Rejection, RequestSigner, SignContext};
+use fintra_core::auth::{AccessToken, Rejection, RequestSigner, SignContext};
 use fintra_core::secret::{ExposeSecret, REDACTED, SecretString, sensitive_header_value};
 use fintra_core::time::Clock;
 use fintra_core::{BoxFuture, Client, Error, Idempotency, Operation, RequestOptions};
@@ -26,52 +26,43 @@ use crate::client::APP_TOKEN_HEADER;
 use crate::error::{FinicityErrorBody, codes, is_expired_token};
 use crate::models::{AccessTokenBody, PartnerCredentials, PartnerCredentialsWithNewSecret};
 
-/// The shared `Finicity-App-Token`, as handed to callers. `Debug` redacts the token.
+/// The shared `Finicity-App-Token`, as handed to callers: core's [`AccessToken`] (its
+/// [`secret`](AccessToken::secret), [`issued_at`](AccessToken::issued_at),
+/// [`refresh_at`](AccessToken::refresh_at) (90 minutes after issue by default),
+/// [`expires_at`](AccessToken::expires_at) (115 minutes by default) and
+/// [`generation`](AccessToken::generation), the store's count of tokens stored, all through
+/// `Deref`) plus the moment a background refresh starts. `Debug` redacts the token.
 #[derive(Clone)]
 pub struct CachedToken {
-    value: SecretString,
+    token: AccessToken,
     header: HeaderValue,
-    issued_at: SystemTime,
     refresh_ahead_at: SystemTime,
-    refresh_at: SystemTime,
-    expires_at: SystemTime,
-    generation: u64,
 }
 
 impl CachedToken {
-    /// The token text. Never log it.
-    pub fn secret(&self) -> &SecretString {
-        &self.value
-    }
-    /// When CreateToken returned it.
-    pub fn issued_at(&self) -> SystemTime {
-        self.issued_at
+    /// The token as core's [`AccessToken`].
+    pub fn token(&self) -> &AccessToken {
+        &self.token
     }
     /// When a background refresh starts.
     pub fn refresh_ahead_at(&self) -> SystemTime {
         self.refresh_ahead_at
     }
-    /// When it should be replaced (90 minutes by default).
-    pub fn refresh_at(&self) -> SystemTime {
-        self.refresh_at
-    }
-    /// When it is no longer used (115 minutes by default).
-    pub fn expires_at(&self) -> SystemTime {
-        self.expires_at
-    }
-    /// The store's generation number (increases with every token stored).
-    pub fn generation(&self) -> u64 {
-        self.generation
+}
+
+impl std::ops::Deref for CachedToken {
+    type Target = AccessToken;
+
+    fn deref(&self) -> &AccessToken {
+        &self.token
     }
 }
 
 impl fmt::Debug for CachedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CachedToken")
-            .field("value", &REDACTED)
-            .field("issued_at", &self.issued_at)
-            .field("expires_at", &self.expires_at)
-            .field("generation", &self.generation)
+            .field("token", &self.token)
+            .field("refresh_ahead_at", &self.refresh_ahead_at)
             .finish()
     }
 }
@@ -355,7 +346,7 @@ impl FinicityAuth {
             if now < token.refresh_ahead_at {
                 return Ok(token);
             }
-            if now < token.expires_at {
+            if now < token.expires_at() {
                 self.refresh_in_background();
                 return Ok(token);
             }
@@ -369,7 +360,7 @@ impl FinicityAuth {
         shared.rejected.fetch_max(generation, Ordering::AcqRel);
         {
             let mut local = shared.local.lock().unwrap_or_else(PoisonError::into_inner);
-            if local.as_ref().is_some_and(|t| t.generation == generation) {
+            if local.as_ref().is_some_and(|t| t.generation() == generation) {
                 *local = None;
             }
         }
@@ -520,15 +511,17 @@ impl Inner {
         let s = &self.settings;
         let refresh_at = stored.issued_at + s.refresh_after();
         Some(CachedToken {
-            value: stored.value.clone(),
+            token: AccessToken::new(
+                stored.value.clone(),
+                stored.issued_at,
+                refresh_at,
+                stored.issued_at + s.max_age(),
+                stored.generation,
+            ),
             header,
-            issued_at: stored.issued_at,
             refresh_ahead_at: refresh_at
                 .checked_sub(s.refresh_ahead())
                 .unwrap_or(stored.issued_at),
-            refresh_at,
-            expires_at: stored.issued_at + s.max_age(),
-            generation: stored.generation,
         })
     }
 
@@ -538,7 +531,7 @@ impl Inner {
         let seen = shared.seq.load(Ordering::Acquire);
         let _flight = shared.flight.lock().await;
         if let Some(token) = shared.cached()
-            && self.clock.now() < token.expires_at
+            && self.clock.now() < token.expires_at()
         {
             return Ok(token);
         }
@@ -576,7 +569,7 @@ impl Inner {
     async fn refresh_locked(&self, background: bool) -> Result<CachedToken, AuthFailure> {
         let store = &self.shared.store;
         let local = self.shared.cached();
-        let still_valid = |now: SystemTime| local.clone().filter(|t| now < t.expires_at);
+        let still_valid = |now: SystemTime| local.clone().filter(|t| now < t.expires_at());
         let lock_ttl = self.settings.lock_ttl();
         let owner = uuid::Uuid::new_v4().to_string();
         // Waiting for another refresher is measured on the monotonic clock: it is real I/O.
@@ -648,7 +641,7 @@ impl Inner {
         let Some(stored) = store.token().await? else {
             return Ok(None);
         };
-        if local.map(|t| t.generation) == Some(stored.generation)
+        if local.map(|t| t.generation()) == Some(stored.generation)
             || stored.generation <= self.shared.rejected.load(Ordering::Acquire)
         {
             return Ok(None);
@@ -893,7 +886,7 @@ impl RequestSigner for FinicityAuth {
                 .insert(APP_TOKEN_HEADER, token.header.clone());
             request
                 .extensions_mut()
-                .insert(SignedWith(token.generation));
+                .insert(SignedWith(token.generation()));
             Ok(())
         })
     }
